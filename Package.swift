@@ -1,0 +1,57 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Release builds skip exclusivity checks in the numeric modules: their hot loops run over
+/// unsafe buffers, and the checks would otherwise cost more than the arithmetic.
+let numericSettings: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "matgan-dist",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "matgan-dist", targets: ["Launch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries: OpenMPI, serial HDF5 and OpenBLAS (with LAPACK), each with a shim header
+        // that turns the C macros Swift cannot import into inline functions.
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        /// Counter-based random numbers (Philox4x32-10) addressed by (seed, stream, index).
+        .target(name: "Random", swiftSettings: numericSettings),
+        /// MPI communicator: collectives over contiguous buffers, lifecycle, clean aborts.
+        .target(name: "Distributed", dependencies: ["CMPI"]),
+        /// HDF5 files: typed datasets, attributes, chunked appends, shard reads, atomic writes.
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        /// Training engine: flat parameter buffers, layers with forward/backward, optimizers, RNG.
+        .target(name: "NeuralNet", dependencies: ["COpenBLAS", "HDF5", "Random"], swiftSettings: numericSettings),
+        /// Chemistry: elements, formulas, composition encodings, SMACT validity, data preparation.
+        .target(name: "Chemistry", dependencies: ["HDF5", "Random"], swiftSettings: numericSettings),
+        /// The generative models and their distributed training, generation and evaluation.
+        .target(name: "Models", dependencies: ["NeuralNet", "Chemistry", "Distributed", "HDF5", "Random"],
+                swiftSettings: numericSettings),
+        .executableTarget(
+            name: "Launch",
+            dependencies: [
+                "Distributed", "HDF5", "NeuralNet", "Chemistry", "Models", "COpenBLAS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        /// Runs the built executable (alone or under mpirun) for end-to-end tests.
+        .target(name: "TestSupport", path: "Tests/Support"),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport", "Launch"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+        .testTarget(name: "RandomTests", dependencies: ["Random"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Random"]),
+        .testTarget(name: "ChemistryTests", dependencies: ["Chemistry", "TestSupport", "Launch"]),
+    ]
+)

@@ -1,0 +1,88 @@
+import CMPI
+import Foundation
+
+/// MPI's process-wide lifecycle: initialised once on first use, finalised at exit.
+///
+/// Under `mpirun`/`srun` the process joins the job; a plain process becomes a one-rank
+/// job (MPI singleton initialisation), so every command also runs without a launcher.
+public final class MPIRuntime: @unchecked Sendable {
+    // The lock guards `worldCommunicator`; MPI itself is only called from the main thread.
+    private let lock = NSLock()
+    private var worldCommunicator: Communicator?
+
+    /// The process's runtime.
+    public static let shared = MPIRuntime()
+
+    private init() {}
+
+    /// Whether MPI is initialised and not yet finalised.
+    public static var isActive: Bool {
+        var initialized: Int32 = 0
+        var finalized: Int32 = 0
+        MPI_Initialized(&initialized)
+        MPI_Finalized(&finalized)
+        return initialized != 0 && finalized == 0
+    }
+
+    /// The library's version banner, e.g. "Open MPI v4.1.4, package: Debian OpenMPI, ...".
+    /// Callable before initialisation.
+    public static var libraryVersion: String {
+        var buffer = [CChar](repeating: 0, count: Int(cmpi_max_library_version_string()) + 1)
+        var length: Int32 = 0
+        guard MPI_Get_library_version(&buffer, &length) == cmpi_success() else { return "unknown" }
+        return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The MPI standard version the library implements, e.g. "3.1".
+    public static var standardVersion: String {
+        var major: Int32 = 0
+        var minor: Int32 = 0
+        MPI_Get_version(&major, &minor)
+        return "\(major).\(minor)"
+    }
+
+    /// The name MPI gives this process's node (usually the host name).
+    public static var processorName: String {
+        var buffer = [CChar](repeating: 0, count: Int(cmpi_max_processor_name()) + 1)
+        var length: Int32 = 0
+        guard MPI_Get_processor_name(&buffer, &length) == cmpi_success() else {
+            return ProcessInfo.processInfo.hostName
+        }
+        return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    func world() throws -> Communicator {
+        lock.lock()
+        defer { lock.unlock() }
+        if let worldCommunicator { return worldCommunicator }
+        var initialized: Int32 = 0
+        MPI_Initialized(&initialized)
+        if initialized == 0 {
+            var provided: Int32 = 0
+            try Communicator.check(
+                MPI_Init_thread(nil, nil, cmpi_thread_funneled(), &provided), "MPI_Init_thread", rank: -1)
+            atexit { MPIRuntime.finalize() }
+        }
+        // Return codes instead of MPI's default of aborting inside the library, so every
+        // failure surfaces as an MPIError that names the operation and the rank.
+        try Communicator.check(
+            MPI_Comm_set_errhandler(cmpi_comm_world(), cmpi_errors_return()), "MPI_Comm_set_errhandler", rank: -1)
+        let communicator = try Communicator(handle: cmpi_comm_world())
+        worldCommunicator = communicator
+        return communicator
+    }
+
+    /// Finalises MPI if it is active. Called automatically at exit; calling it earlier ends
+    /// all communication for this process.
+    public static func finalize() {
+        if isActive { MPI_Finalize() }
+    }
+
+    static func errorString(_ code: Int32) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(cmpi_max_error_string()) + 1)
+        var length: Int32 = 0
+        guard MPI_Error_string(code, &buffer, &length) == cmpi_success() else { return "unknown MPI error" }
+        return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+
+/// Where the published data sets live: `--data-dir`, else `$MATGAN_DATA`, else
+/// `../shared/data` beside the package checkout.
+struct DataOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp(
+        "Directory holding the data CSVs (default: $MATGAN_DATA, else ../shared/data beside the checkout).",
+        valueName: "dir"))
+    var dataDirectory: String?
+
+    /// The data directory, or an error listing every place that was tried.
+    func resolve() throws -> URL {
+        var tried: [String] = []
+        if let dataDirectory {
+            let url = URL(fileURLWithPath: dataDirectory)
+            if DataOptions.isDirectory(url) { return url }
+            throw ValidationError("--data-dir \(dataDirectory): no such directory")
+        }
+        if let environment = ProcessInfo.processInfo.environment["MATGAN_DATA"], !environment.isEmpty {
+            let url = URL(fileURLWithPath: environment)
+            if DataOptions.isDirectory(url) { return url }
+            tried.append("$MATGAN_DATA=\(environment) (no such directory)")
+        } else {
+            tried.append("$MATGAN_DATA (not set)")
+        }
+        for root in DataOptions.packageRootCandidates() {
+            let url = root.deletingLastPathComponent().appendingPathComponent("shared/data").standardizedFileURL
+            if DataOptions.isDirectory(url) { return url }
+            tried.append("\(url.path) (beside the checkout \(root.path))")
+        }
+        if tried.count == 1 { tried.append("../shared/data (no package checkout found above the binary or the working directory)") }
+        throw ValidationError("""
+            no data directory found; tried:
+              \(tried.joined(separator: "\n  "))
+            Pass --data-dir DIR or set MATGAN_DATA.
+            """)
+    }
+
+    /// Checkouts of this package above the executable and above the working directory.
+    private static func packageRootCandidates() -> [URL] {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let starts = [executable.deletingLastPathComponent(),
+                      URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+        var roots: [URL] = []
+        for start in starts {
+            var directory = start.standardizedFileURL
+            while directory.path != "/" {
+                if isPackageRoot(directory) {
+                    if !roots.contains(directory) { roots.append(directory) }
+                    break
+                }
+                directory = directory.deletingLastPathComponent()
+            }
+        }
+        return roots
+    }
+
+    private static func isPackageRoot(_ directory: URL) -> Bool {
+        guard let manifest = try? String(contentsOf: directory.appendingPathComponent("Package.swift"), encoding: .utf8)
+        else { return false }
+        return manifest.contains("\"matgan-dist\"")
+    }
+
+    private static func isDirectory(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+}

@@ -1,0 +1,1 @@
+// Models module; its files are being written.

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the system libraries matgan-dist links against (OpenMPI, serial HDF5,
+# OpenBLAS) and builds the release binary. Idempotent and non-interactive.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(pkg-config libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools libopenblas-dev)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    sudo_cmd=()
+    [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo_cmd[@]}" apt-get update -q
+    "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [[ "${1:-}" != "--no-build" ]]; then
+    swift build -c release --product matgan-dist
+fi

@@ -15,7 +15,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // C libraries: OpenMPI, serial HDF5 and OpenBLAS (with LAPACK), each with a shim header
@@ -33,14 +34,18 @@ let package = Package(
         /// Training engine: flat parameter buffers, layers with forward/backward, optimizers, RNG.
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "HDF5", "Random"], swiftSettings: numericSettings),
         /// Chemistry: elements, formulas, composition encodings, SMACT validity, data preparation.
-        .target(name: "Chemistry", dependencies: ["HDF5", "Random"], swiftSettings: numericSettings),
+        .target(name: "Chemistry", dependencies: ["HDF5", "Random", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: numericSettings),
         /// The generative models and their distributed training, generation and evaluation.
-        .target(name: "Models", dependencies: ["NeuralNet", "Chemistry", "Distributed", "HDF5", "Random"],
+        .target(name: "Models", dependencies: ["NeuralNet", "Chemistry", "Distributed", "HDF5", "Random",
+                                              .product(name: "Logging", package: "swift-log")],
                 swiftSettings: numericSettings),
+        /// The elpasolite benchmark: kernel-ridge oracle, labelled tuple space, generation metrics.
+        .target(name: "Elpasolite", dependencies: ["Chemistry", "Distributed", "HDF5", "COpenBLAS", "Random"], swiftSettings: numericSettings),
         .executableTarget(
             name: "Launch",
             dependencies: [
                 "Distributed", "HDF5", "NeuralNet", "Chemistry", "Models", "COpenBLAS",
+                "Elpasolite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -52,6 +57,8 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "RandomTests", dependencies: ["Random"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Random"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport", "Launch"]),
         .testTarget(name: "ChemistryTests", dependencies: ["Chemistry", "TestSupport", "Launch"]),
+        .testTarget(name: "ElpasoliteTests", dependencies: ["Elpasolite", "TestSupport", "Launch"]),
     ]
 )

@@ -23,3 +23,7 @@ static inline unsigned chdf5_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline hsize_t chdf5_unlimited(void) { return H5S_UNLIMITED; }
 static inline hid_t chdf5_error_default(void) { return H5E_DEFAULT; }
 static inline size_t chdf5_variable(void) { return H5T_VARIABLE; }
+// `H5P_DEFAULT` and `H5S_ALL` import as Int32; these give them as hid_t.
+static inline hid_t chdf5_default(void) { return H5P_DEFAULT; }
+static inline hid_t chdf5_all(void) { return H5S_ALL; }
+static inline unsigned chdf5_obj_all(void) { return H5F_OBJ_ALL; }

@@ -40,7 +40,8 @@ public struct Composition: Hashable, Sendable, CustomStringConvertible {
     /// parenthesis, any other character (including spaces) or an empty string throws a
     /// ``FormulaError`` that names the character position.
     public init(parsing formula: String) throws(FormulaError) {
-        self = try FormulaParser(formula).parse()
+        var parser = FormulaParser(formula)
+        self = try parser.parse()
     }
 
     /// The number of distinct elements.

@@ -224,12 +224,8 @@ public struct Communicator: @unchecked Sendable {
                                   T.mpiDatatype, Int32(root), handle), "MPI_Gatherv")
             return nil
         }
-        var displacements = [Int32](repeating: 0, count: size)
-        var total = 0
-        for index in 0..<size {
-            displacements[index] = try mpiCount(total)
-            total += Int(counts[index])
-        }
+        let displacements = try offsets(of: counts)
+        let total = counts.reduce(0) { $0 + Int($1) }
         _ = try mpiCount(total)
         let values = try [T](unsafeUninitializedCapacity: total) { result, initialized in
             try check(MPI_Gatherv(buffer.baseAddress, localCount, T.mpiDatatype, result.baseAddress,
@@ -244,7 +240,43 @@ public struct Communicator: @unchecked Sendable {
         try array.withUnsafeBufferPointer { try gatherv($0, root: root) }
     }
 
+    /// Sends `outgoing[r]` to rank r and returns what every rank sent to this one, concatenated
+    /// in rank order (a personalised all-to-all with different lengths, for hash-partitioned
+    /// merges).
+    public func alltoallv<T: MPIScalar>(_ outgoing: [[T]]) throws -> [T] {
+        guard outgoing.count == size else {
+            throw usageError("MPI_Alltoallv", "needs one buffer per rank (\(size)), got \(outgoing.count)")
+        }
+        var sendCounts = try outgoing.map { try mpiCount($0.count) }
+        var receiveCounts = [Int32](repeating: 0, count: size)
+        try check(MPI_Alltoall(&sendCounts, 1, cmpi_int32(), &receiveCounts, 1, cmpi_int32(), handle), "MPI_Alltoall")
+        let sendDisplacements = try offsets(of: sendCounts)
+        let receiveDisplacements = try offsets(of: receiveCounts)
+        let sendBuffer = outgoing.flatMap { $0 }
+        let total = receiveCounts.reduce(0) { $0 + Int($1) }
+        return try [T](unsafeUninitializedCapacity: total) { result, initialized in
+            try sendBuffer.withUnsafeBufferPointer { send in
+                try check(MPI_Alltoallv(send.baseAddress, sendCounts, sendDisplacements, T.mpiDatatype,
+                                        result.baseAddress, receiveCounts, receiveDisplacements, T.mpiDatatype,
+                                        handle), "MPI_Alltoallv")
+            }
+            initialized = total
+        }
+    }
+
     // MARK: - Checks
+
+    /// Exclusive prefix sums of `counts`, checked against MPI's 32-bit displacements.
+    private func offsets(of counts: [Int32]) throws -> [Int32] {
+        var result = [Int32](repeating: 0, count: counts.count)
+        var total = 0
+        for index in counts.indices {
+            result[index] = try mpiCount(total)
+            total += Int(counts[index])
+        }
+        return result
+    }
+
 
     private func validateRoot(_ root: Int, _ operation: String) throws {
         guard (0..<size).contains(root) else {

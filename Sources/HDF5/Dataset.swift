@@ -34,7 +34,7 @@ public final class Dataset: Location {
             try checkElementType(T.self)
             let dataset = try openHandle()
             return try [T](unsafeUninitializedCapacity: 1) { buffer, initialized in
-                try check(H5Dread(dataset, T.scalarKind.nativeType, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.baseAddress!),
+                try check(H5Dread(dataset, T.scalarKind.nativeType, chdf5_all(), chdf5_all(), chdf5_default(), buffer.baseAddress!),
                           "cannot read the dataset")
                 initialized = 1
             }
@@ -45,14 +45,15 @@ public final class Dataset: Location {
     /// Reads rows `range` (a hyperslab along axis 0) in row-major order. An empty range gives
     /// an empty array; a range outside `0..<rowCount` throws.
     public func readRows<T: HDF5Scalar>(_ range: Range<Int>, as type: T.Type) throws -> [T] {
-        let count = try range.count * rowSize()
+        let shape = try shape
+        let count = try elementCount(ofRows: range, shape: shape)
         return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             initialized = try readRows(range, into: buffer)
         }
     }
 
-    /// Reads rows `range` into the start of `buffer`, which must hold at least
-    /// `range.count * rowSize` elements; returns the number of elements written.
+    /// Reads rows `range` into the start of `buffer`, which must hold at least the rows'
+    /// elements (`range.count` × the product of `shape[1...]`); returns how many it wrote.
     @discardableResult
     public func readRows<T: HDF5Scalar>(_ range: Range<Int>, into buffer: UnsafeMutableBufferPointer<T>) throws -> Int {
         try checkElementType(T.self)
@@ -61,25 +62,63 @@ public final class Dataset: Location {
                 throw error(.invalidArgument, "rows \(range) hold \(elementCount) elements but the buffer holds \(buffer.count)")
             }
             if elementCount > 0 {
-                try check(H5Dread(try openHandle(), T.scalarKind.nativeType, memorySpace, fileSpace, H5P_DEFAULT,
+                try check(H5Dread(try openHandle(), T.scalarKind.nativeType, memorySpace, fileSpace, chdf5_default(),
                                   buffer.baseAddress!), "cannot read rows \(range)")
             }
             return elementCount
         }
     }
 
+    /// Reads the rows at the ascending, distinct indices `rows` into the start of `buffer`, in
+    /// that order, with one read of a union of hyperslabs (so a rank reads exactly the rows of
+    /// its shard, wherever they lie); returns how many elements it wrote.
+    @discardableResult
+    public func readRows<T: HDF5Scalar>(at rows: [Int], into buffer: UnsafeMutableBufferPointer<T>) throws -> Int {
+        try checkElementType(T.self)
+        let fileSpace = try check(H5Dget_space(try openHandle()), "cannot read the dataset's shape")
+        defer { H5Sclose(fileSpace) }
+        let shape = try extent(of: fileSpace)
+        guard let rowTotal = shape.first else { throw error(.invalidArgument, "a scalar dataset has no rows") }
+        let rowSize = shape.dropFirst().reduce(1, *)
+        guard buffer.count >= rows.count * rowSize else {
+            throw error(.invalidArgument, "\(rows.count) rows hold \(rows.count * rowSize) elements but the buffer holds \(buffer.count)")
+        }
+        guard !rows.isEmpty else { return 0 }
+        try check(H5Sselect_none(fileSpace), "cannot clear the selection")
+        var start = [hsize_t](repeating: 0, count: shape.count)
+        var count = shape.map { hsize_t($0) }
+        var runStart = 0
+        while runStart < rows.count {
+            var runEnd = runStart + 1
+            while runEnd < rows.count, rows[runEnd] == rows[runEnd - 1] + 1 { runEnd += 1 }
+            let first = rows[runStart]
+            let last = rows[runEnd - 1]
+            guard first >= 0, last < rowTotal, runStart == 0 || first > rows[runStart - 1] else {
+                throw error(.outOfRange, "row indices must ascend within 0..<\(rowTotal); got \(first) after "
+                            + (runStart == 0 ? "the start" : "\(rows[runStart - 1])"))
+            }
+            start[0] = hsize_t(first)
+            count[0] = hsize_t(runEnd - runStart)
+            try check(H5Sselect_hyperslab(fileSpace, H5S_SELECT_OR, &start, nil, &count, nil),
+                      "cannot select rows \(first)...\(last)")
+            runStart = runEnd
+        }
+        count[0] = hsize_t(rows.count)
+        let memorySpace = try check(H5Screate_simple(Int32(count.count), &count, nil), "cannot create a dataspace")
+        defer { H5Sclose(memorySpace) }
+        try check(H5Dread(try openHandle(), T.scalarKind.nativeType, memorySpace, fileSpace, chdf5_default(),
+                          buffer.baseAddress!), "cannot read \(rows.count) selected rows")
+        return rows.count * rowSize
+    }
+
     /// Overwrites rows starting at `firstRow` with `rows` (a whole number of rows, row-major),
     /// within the current extent.
     public func writeRows<T: HDF5Scalar>(_ rows: UnsafeBufferPointer<T>, at firstRow: Int) throws {
         try checkElementType(T.self)
-        let rowSize = try rowSize()
-        guard rows.count % rowSize == 0 else {
-            throw error(.invalidArgument, "\(rows.count) values are not a whole number of rows of \(rowSize) elements")
-        }
-        let range = firstRow..<(firstRow + rows.count / rowSize)
+        let range = firstRow..<(firstRow + (try wholeRows(in: rows.count)))
         try withRowSelection(range) { fileSpace, memorySpace, elementCount in
             if elementCount > 0 {
-                try check(H5Dwrite(try openHandle(), T.scalarKind.nativeType, memorySpace, fileSpace, H5P_DEFAULT,
+                try check(H5Dwrite(try openHandle(), T.scalarKind.nativeType, memorySpace, fileSpace, chdf5_default(),
                                    rows.baseAddress!), "cannot write rows \(range)")
             }
         }
@@ -88,11 +127,7 @@ public final class Dataset: Location {
     /// Appends `rows` (a whole number of rows, row-major) at the end of axis 0.
     public func append<T: HDF5Scalar>(_ rows: UnsafeBufferPointer<T>) throws {
         try checkElementType(T.self)
-        let rowSize = try rowSize()
-        guard rows.count % rowSize == 0 else {
-            throw error(.invalidArgument, "\(rows.count) values are not a whole number of rows of \(rowSize) elements")
-        }
-        try writeRows(rows, at: try extend(byRows: rows.count / rowSize))
+        try writeRows(rows, at: try extend(byRows: try wholeRows(in: rows.count)))
     }
 
     /// Appends `rows` (a whole number of rows, row-major) at the end of axis 0.
@@ -117,7 +152,7 @@ public final class Dataset: Location {
         let dataset = try openHandle()
         return try withRowSelection(range) { fileSpace, memorySpace, elementCount in
             guard let strings = Library.readStrings(storedType: type, count: elementCount, memorySpace: memorySpace,
-                                                    read: { H5Dread(dataset, $0, memorySpace, fileSpace, H5P_DEFAULT, $1) }) else {
+                                                    read: { H5Dread(dataset, $0, memorySpace, fileSpace, chdf5_default(), $1) }) else {
                 throw error(.libraryFailure, "cannot read strings \(range)", fromLibrary: true)
             }
             return strings
@@ -139,7 +174,7 @@ public final class Dataset: Location {
         try withRowSelection(range) { fileSpace, memorySpace, elementCount in
             guard elementCount > 0 else { return }
             let status = Library.withCStrings(values) {
-                H5Dwrite(dataset, memoryType, memorySpace, fileSpace, H5P_DEFAULT, $0.baseAddress!)
+                H5Dwrite(dataset, memoryType, memorySpace, fileSpace, chdf5_default(), $0.baseAddress!)
             }
             guard let status else { throw error(.invalidArgument, "strings cannot contain NUL characters") }
             try check(status, "cannot write strings \(range)")
@@ -159,7 +194,7 @@ public final class Dataset: Location {
     /// Writes the whole dataset from `buffer`, which holds exactly its element count.
     func writeAll<T: HDF5Scalar>(_ buffer: UnsafeBufferPointer<T>) throws {
         guard buffer.count > 0 else { return }
-        try check(H5Dwrite(try openHandle(), T.scalarKind.nativeType, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.baseAddress!),
+        try check(H5Dwrite(try openHandle(), T.scalarKind.nativeType, chdf5_all(), chdf5_all(), chdf5_default(), buffer.baseAddress!),
                   "cannot write the dataset")
     }
 
@@ -184,26 +219,47 @@ public final class Dataset: Location {
         return dimensions.map { Int($0) }
     }
 
-    /// Elements per row: the product of `shape[1...]`.
-    private func rowSize() throws -> Int {
+    /// The number of rows `count` values make; throws unless they make a whole number of rows.
+    private func wholeRows(in count: Int) throws -> Int {
         let shape = try shape
         guard !shape.isEmpty else { throw error(.invalidArgument, "a scalar dataset has no rows") }
-        return Library.elementCount(Array(shape.dropFirst()))
+        let rowSize = Library.elementCount(Array(shape.dropFirst()))
+        guard rowSize > 0, count % rowSize == 0 else {
+            throw error(.invalidArgument, "\(count) values are not a whole number of rows of \(rowSize) elements")
+        }
+        return count / rowSize
+    }
+
+    /// The number of elements in rows `range` of a dataset of `shape`; throws `.outOfRange`
+    /// unless the rows lie within `0..<shape[0]`.
+    private func elementCount(ofRows range: Range<Int>, shape: [Int]) throws -> Int {
+        guard let rows = shape.first else { throw error(.invalidArgument, "a scalar dataset has no rows") }
+        guard range.lowerBound >= 0, range.upperBound <= rows else {
+            throw error(.outOfRange, "rows \(range.lowerBound)..<\(range.upperBound) are outside the dataset's \(rows) rows")
+        }
+        return range.count * Library.elementCount(Array(shape.dropFirst()))
     }
 
     /// Grows axis 0 by `rows` and returns the index of the first new row.
     private func extend(byRows rows: Int) throws -> Int {
-        var dimensions = try shape.map { hsize_t($0) }
-        guard !dimensions.isEmpty else { throw error(.invalidArgument, "a scalar dataset has no rows") }
+        let space = try check(H5Dget_space(try openHandle()), "cannot read the dataset's shape")
+        defer { H5Sclose(space) }
+        let rank = Int(try check(H5Sget_simple_extent_ndims(space), "cannot read the dataset's rank"))
+        guard rank > 0 else { throw error(.invalidArgument, "a scalar dataset has no rows") }
+        var dimensions = [hsize_t](repeating: 0, count: rank)
+        var maximumDimensions = dimensions
+        try check(H5Sget_simple_extent_dims(space, &dimensions, &maximumDimensions), "cannot read the dataset's shape")
         let firstNewRow = Int(dimensions[0])
         guard rows > 0 else { return firstNewRow }
         dimensions[0] += hsize_t(rows)
-        try check(H5Dset_extent(try openHandle(), &dimensions),
-                  "cannot extend the dataset to \(dimensions[0]) rows (was it created extendable?)")
+        guard dimensions[0] <= maximumDimensions[0] else {
+            throw error(.invalidArgument, "the dataset is not extendable: it holds at most \(maximumDimensions[0]) rows")
+        }
+        try check(H5Dset_extent(try openHandle(), &dimensions), "cannot extend the dataset to \(dimensions[0]) rows")
         return firstNewRow
     }
 
-    /// Selects rows `range` in the file dataspace and a matching 1-D memory dataspace, and calls
+    /// Selects rows `range` in the file dataspace and a memory dataspace of the same shape, and calls
     /// `body(fileSpace, memorySpace, elementCount)`. Throws `.outOfRange` outside the extent.
     private func withRowSelection<Result>(
         _ range: Range<Int>, _ body: (hid_t, hid_t, Int) throws -> Result
@@ -211,11 +267,7 @@ public final class Dataset: Location {
         let fileSpace = try check(H5Dget_space(try openHandle()), "cannot read the dataset's shape")
         defer { H5Sclose(fileSpace) }
         let shape = try extent(of: fileSpace)
-        guard let rows = shape.first else { throw error(.invalidArgument, "a scalar dataset has no rows") }
-        guard range.lowerBound >= 0, range.upperBound <= rows else {
-            throw error(.outOfRange, "rows \(range.lowerBound)..<\(range.upperBound) are outside the dataset's \(rows) rows")
-        }
-        let elementCount = range.count * Library.elementCount(Array(shape.dropFirst()))
+        let elementCount = try elementCount(ofRows: range, shape: shape)
         var start = [hsize_t](repeating: 0, count: shape.count)
         start[0] = hsize_t(range.lowerBound)
         var count = shape.map { hsize_t($0) }
@@ -226,8 +278,9 @@ public final class Dataset: Location {
             try check(H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, &start, nil, &count, nil),
                       "cannot select rows \(range)")
         }
-        var memoryExtent = hsize_t(elementCount)
-        let memorySpace = try check(H5Screate_simple(1, &memoryExtent, nil), "cannot create a dataspace")
+        // The memory dataspace has the selection's shape: HDF5 copies between same-shaped
+        // selections a row at a time, but element by element between differently shaped ones.
+        let memorySpace = try check(H5Screate_simple(Int32(count.count), &count, nil), "cannot create a dataspace")
         defer { H5Sclose(memorySpace) }
         return try body(fileSpace, memorySpace, elementCount)
     }

@@ -14,7 +14,9 @@ import Foundation
 public final class File: Group {
     /// How an existing file is opened.
     public enum Mode: Sendable {
+        /// Reading only; several processes may read a file at once.
         case readOnly
+        /// Reading and writing (appending to datasets, adding objects and attributes).
         case readWrite
     }
 
@@ -52,7 +54,7 @@ public final class File: Group {
         let temporaryPath = "\(path).tmp-\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
         let access = try fileAccessList(path: path)
         defer { H5Pclose(access) }
-        let handle = H5Fcreate(temporaryPath, chdf5_acc_excl(), H5P_DEFAULT, access)
+        let handle = H5Fcreate(temporaryPath, chdf5_acc_excl(), chdf5_default(), access)
         guard handle >= 0 else {
             throw HDF5Error(kind: .libraryFailure, path: path, object: "/",
                             message: "cannot create the file (as '\(temporaryPath)')",
@@ -148,7 +150,7 @@ public final class File: Group {
         let access = H5Pcreate(chdf5_file_access_plist())
         guard access >= 0,
               H5Pset_cache(access, 0, 12_421, 32 << 20, 1.0) >= 0,
-              H5Pset_file_locking(access, 1, 1) >= 0 else {
+              H5Pset_file_locking(access, true, true) >= 0 else {
             let stack = Library.takeErrorStack()
             if access >= 0 { H5Pclose(access) }
             throw HDF5Error(kind: .libraryFailure, path: path, object: "/",

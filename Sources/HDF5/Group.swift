@@ -14,7 +14,7 @@ public class Group: Location {
         try checkNameIsFree(groupName, object: object)
         let links = try intermediateGroupLinkList()
         defer { H5Pclose(links) }
-        let group = try check(H5Gcreate2(parent, groupName, links, H5P_DEFAULT, H5P_DEFAULT),
+        let group = try check(H5Gcreate2(parent, groupName, links, chdf5_default(), chdf5_default()),
                               "cannot create the group", object: object)
         return Group(handle: group, kind: .group, filePath: filePath, name: object, owner: file)
     }
@@ -24,7 +24,7 @@ public class Group: Location {
         let parent = try openHandle()
         let object = childName(groupName)
         guard contains(groupName) else { throw error(.objectNotFound, "no group of this name", object: object) }
-        let group = try check(H5Gopen2(parent, groupName, H5P_DEFAULT), "cannot open it as a group", object: object)
+        let group = try check(H5Gopen2(parent, groupName, chdf5_default()), "cannot open it as a group", object: object)
         return Group(handle: group, kind: .group, filePath: filePath, name: object, owner: file)
     }
 
@@ -34,7 +34,7 @@ public class Group: Location {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             prefix += (prefix.isEmpty || prefix == "/" ? "" : "/") + component
-            if H5Lexists(parent, prefix, H5P_DEFAULT) <= 0 {
+            if H5Lexists(parent, prefix, chdf5_default()) <= 0 {
                 _ = Library.takeErrorStack()
                 return false
             }
@@ -126,7 +126,7 @@ public class Group: Location {
         let parent = try openHandle()
         let object = childName(datasetName)
         guard contains(datasetName) else { throw error(.objectNotFound, "no dataset of this name", object: object) }
-        let dataset = try check(H5Dopen2(parent, datasetName, H5P_DEFAULT), "cannot open it as a dataset", object: object)
+        let dataset = try check(H5Dopen2(parent, datasetName, chdf5_default()), "cannot open it as a dataset", object: object)
         return Dataset(handle: dataset, kind: .dataset, filePath: filePath, name: object, owner: file)
     }
 
@@ -185,7 +185,7 @@ public class Group: Location {
         defer { H5Sclose(space) }
         let links = try intermediateGroupLinkList()
         defer { H5Pclose(links) }
-        let dataset = try check(H5Dcreate2(parent, datasetName, type, space, links, creation, H5P_DEFAULT),
+        let dataset = try check(H5Dcreate2(parent, datasetName, type, space, links, creation, chdf5_default()),
                                 "cannot create the dataset", object: object)
         return Dataset(handle: dataset, kind: .dataset, filePath: filePath, name: object, owner: file)
     }

@@ -35,6 +35,7 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable {
     /// detected before calling the library.
     public let libraryMessages: [String]
 
+    /// An error about `object` in the file at `path`.
     public init(kind: Kind, path: String, object: String, message: String, libraryMessages: [String] = []) {
         self.kind = kind
         self.path = path

@@ -59,7 +59,7 @@ enum Library {
         }
     }
 
-    /// Converts C strings to NUL-terminated copies that HDF5 can write as variable-length strings.
+    /// Calls `body` with NUL-terminated C copies of `values`, as HDF5 writes variable-length strings.
     /// Returns nil if a string contains a NUL character (it would be silently cut there).
     static func withCStrings<Result>(
         _ values: [String], _ body: (UnsafeBufferPointer<UnsafePointer<CChar>?>) throws -> Result
@@ -73,7 +73,9 @@ enum Library {
     }
 
     /// Reads `count` strings of the (variable- or fixed-length) string type `storedType` with
-    /// `read(memoryType, buffer)`, which fills the buffer for the selection the caller set up.
+    /// `read(memoryType, buffer)`, which fills the buffer for the selection the caller set up
+    /// (`memorySpace` describes the buffer). Returns nil if the read fails; HDF5's error stack
+    /// then says why.
     static func readStrings(
         storedType: hid_t, count: Int, memorySpace: hid_t, read: (hid_t, UnsafeMutableRawPointer) -> herr_t
     ) -> [String]? {
@@ -84,7 +86,7 @@ enum Library {
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
             return pointers.withUnsafeMutableBufferPointer { buffer -> [String]? in
                 guard read(memoryType, buffer.baseAddress!) >= 0 else { return nil }
-                defer { H5Dvlen_reclaim(memoryType, memorySpace, H5P_DEFAULT, buffer.baseAddress!) }
+                defer { H5Dvlen_reclaim(memoryType, memorySpace, chdf5_default(), buffer.baseAddress!) }
                 return buffer.map { $0.map { String(cString: $0) } ?? "" }
             }
         }

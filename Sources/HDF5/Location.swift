@@ -83,7 +83,7 @@ public class Location {
             var dimension = hsize_t(count ?? 1)
             let space = count == nil ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dimension, nil)
             defer { H5Sclose(space) }
-            let attribute = try check(H5Acreate2(location, attributeName, type, space, H5P_DEFAULT, H5P_DEFAULT),
+            let attribute = try check(H5Acreate2(location, attributeName, type, space, chdf5_default(), chdf5_default()),
                                       "cannot create the attribute", object: object)
             defer { H5Aclose(attribute) }
             try check(write(attribute, type), "cannot write the attribute", object: object)
@@ -91,7 +91,7 @@ public class Location {
         func createStrings(_ strings: [String], scalar: Bool) throws {
             let type = Library.variableStringType()
             defer { H5Tclose(type) }
-            let written = try Library.withCStrings(strings) { pointers in
+            let written: Void? = try Library.withCStrings(strings) { pointers in
                 try create(type: type, count: scalar ? nil : strings.count) { attribute, type in
                     strings.isEmpty ? 0 : H5Awrite(attribute, type, pointers.baseAddress!)
                 }
@@ -129,7 +129,7 @@ public class Location {
         guard try check(H5Aexists(location, attributeName), "cannot check for the attribute", object: object) > 0 else {
             throw error(.objectNotFound, "no attribute named '\(attributeName)'", object: object)
         }
-        let attribute = try check(H5Aopen(location, attributeName, H5P_DEFAULT), "cannot open the attribute", object: object)
+        let attribute = try check(H5Aopen(location, attributeName, chdf5_default()), "cannot open the attribute", object: object)
         defer { H5Aclose(attribute) }
         let type = try check(H5Aget_type(attribute), "cannot read the attribute's type", object: object)
         defer { H5Tclose(type) }

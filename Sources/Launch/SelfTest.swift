@@ -108,6 +108,11 @@ private struct CollectiveChecks {
             expect("gatherv non-root gets nil", rank == 0, false)
         }
 
+        // Rank r sends rank s (s+1) copies of 100r+s.
+        let exchanged = try world.alltoallv((0..<size).map { [Int64](repeating: Int64(100 * rank + $0), count: $0 + 1) })
+        expect("alltoallv Int64 unequal counts", exchanged,
+               (0..<size).flatMap { [Int64](repeating: Int64(100 * $0 + rank), count: rank + 1) })
+
         let root = size - 1
         var broadcastArray = rank == root ? [Double](repeating: 2.5, count: 5) : []
         try world.broadcast(&broadcastArray, root: root)

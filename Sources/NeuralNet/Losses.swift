@@ -95,15 +95,22 @@ public enum Loss {
     /// (default 1, Keras's customary value) keeps an all-zero pair at L = −1 instead of 0/0; a
     /// MatGAN batch of 1024 samples has Σ B ≈ 4,000, so s = 1 shifts the loss by < 3e-4.
     /// Gradient: `∂L/∂A_i = −2 B_i / D + N / D²` with N = 2 Σ A·B + s, D = Σ A + Σ B + s.
+    ///
+    /// Under data parallelism the batch is split over ranks: `reduceSums` receives this rank's
+    /// `[Σ A·B, Σ A + Σ B]` and must replace them with the sums over all ranks (one allreduce),
+    /// so the loss and gradient are those of the global batch.
     public static func negativeDice(
         prediction: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int,
-        smoothing: Float = 1, gradient: UnsafeMutablePointer<Float>? = nil
+        smoothing: Float = 1, gradient: UnsafeMutablePointer<Float>? = nil,
+        reduceSums: ((inout SIMD2<Double>) -> Void)? = nil
     ) -> Float {
-        var overlap = 0.0, total = Double(smoothing)
+        var sums = SIMD2<Double>(0, 0)
         for i in 0..<count {
-            overlap += Double(prediction[i] * target[i])
-            total += Double(prediction[i]) + Double(target[i])
+            sums[0] += Double(prediction[i] * target[i])
+            sums[1] += Double(prediction[i]) + Double(target[i])
         }
+        reduceSums?(&sums)
+        let overlap = sums[0], total = sums[1] + Double(smoothing)
         let numerator = 2 * overlap + Double(smoothing)
         if let gradient {
             let targetScale = Float(-2 / total), offset = Float(numerator / (total * total))
@@ -114,25 +121,28 @@ public enum Loss {
 
     // MARK: - Variational autoencoder
 
-    /// `weight` times the batch mean of KL(N(μ, diag e^v) ‖ N(0, I)) for the `[batch, latent]`
-    /// mean μ and log-variance v: `weight/batch · Σ −½ (1 + v − μ² − e^v)`, summed over the latent
-    /// dimensions. When `gradients` is given, writes `∂L/∂μ = weight·μ/batch` and
-    /// `∂L/∂v = weight·(e^v − 1)/(2 batch)`; the reconstruction path is then added on top by
-    /// ``GaussianLatent/backward(latentGradient:noise:logVariance:meanGradient:logVarianceGradient:count:)``.
+    /// `weight` times the batch mean of KL(N(μ, diag e^v) ‖ N(0, I)),
+    /// `weight/batch · Σ −½ (1 + v − μ² − e^v)` summed over the latent dimensions, for encoder
+    /// `statistics` laid out `[batch, 2 · latent]`: each row is μ (first `latent` values) followed by
+    /// the log-variance v (one linear head produces both). When `gradient` (same layout) is given,
+    /// writes `∂L/∂μ = weight·μ/batch` and `∂L/∂v = weight·(e^v − 1)/(2 batch)`; the reconstruction
+    /// path is then added on top by ``GaussianLatent/backward(latentGradient:noise:statistics:statisticsGradient:batch:latent:)``.
     public static func gaussianKLDivergence(
-        mean: UnsafePointer<Float>, logVariance: UnsafePointer<Float>, batch: Int, latent: Int,
-        weight: Float = 1,
-        gradients: (mean: UnsafeMutablePointer<Float>, logVariance: UnsafeMutablePointer<Float>)? = nil
+        statistics: UnsafePointer<Float>, batch: Int, latent: Int, weight: Float = 1,
+        gradient: UnsafeMutablePointer<Float>? = nil
     ) -> Float {
         let scale = Double(weight) / Double(batch)
         var sum = 0.0
-        for i in 0..<(batch * latent) {
-            let mu = Double(mean[i]), v = Double(logVariance[i])
-            let variance = exp(v)
-            sum += -0.5 * (1 + v - mu * mu - variance)
-            if let gradients {
-                gradients.mean[i] = Float(scale * mu)
-                gradients.logVariance[i] = Float(scale * 0.5 * (variance - 1))
+        for i in 0..<batch {
+            let mean = statistics + i * 2 * latent, logVariance = mean + latent
+            for j in 0..<latent {
+                let mu = Double(mean[j]), v = Double(logVariance[j])
+                let variance = exp(v)
+                sum += -0.5 * (1 + v - mu * mu - variance)
+                if let gradient {
+                    gradient[i * 2 * latent + j] = Float(scale * mu)
+                    gradient[i * 2 * latent + latent + j] = Float(scale * 0.5 * (variance - 1))
+                }
             }
         }
         return Float(scale * sum)
@@ -207,25 +217,37 @@ public enum Loss {
 
 /// The reparameterisation of a diagonal Gaussian latent, z = μ + e^(v/2) · ε, which lets a VAE
 /// backpropagate through sampling: ε ~ N(0, I) is drawn by the caller and kept for the backward.
+/// Encoder `statistics` are `[batch, 2 · latent]` rows of μ followed by the log-variance v, as in
+/// ``Loss/gaussianKLDivergence(statistics:batch:latent:weight:gradient:)``; `noise` and `z` are
+/// `[batch, latent]`.
 public enum GaussianLatent {
-    /// Writes `z[i] = mean[i] + exp(logVariance[i] / 2) · noise[i]` for `count` entries.
+    /// Writes `z = μ + exp(v / 2) · ε` for every sample.
     public static func sample(
-        mean: UnsafePointer<Float>, logVariance: UnsafePointer<Float>, noise: UnsafePointer<Float>,
-        into z: UnsafeMutablePointer<Float>, count: Int
+        statistics: UnsafePointer<Float>, noise: UnsafePointer<Float>, into z: UnsafeMutablePointer<Float>,
+        batch: Int, latent: Int
     ) {
-        for i in 0..<count { z[i] = mean[i] + expf(0.5 * logVariance[i]) * noise[i] }
+        for i in 0..<batch {
+            let mean = statistics + i * 2 * latent, logVariance = mean + latent
+            let epsilon = noise + i * latent, row = z + i * latent
+            for j in 0..<latent { row[j] = mean[j] + expf(0.5 * logVariance[j]) * epsilon[j] }
+        }
     }
 
-    /// Backward of ``sample(mean:logVariance:noise:into:count:)``: **adds** `∂L/∂z` to the mean
-    /// gradient and `∂L/∂z · ½ e^(v/2) ε` to the log-variance gradient, on top of whatever is already
-    /// there (typically the KL term written by ``Loss/gaussianKLDivergence(mean:logVariance:batch:latent:weight:gradients:)``).
+    /// Backward of ``sample(statistics:noise:into:batch:latent:)``: **adds** `∂L/∂z` to the μ half
+    /// and `∂L/∂z · ½ e^(v/2) ε` to the v half of `statisticsGradient`, on top of what is already
+    /// there (typically the KL term written by ``Loss/gaussianKLDivergence(statistics:batch:latent:weight:gradient:)``).
     public static func backward(
-        latentGradient dz: UnsafePointer<Float>, noise: UnsafePointer<Float>, logVariance: UnsafePointer<Float>,
-        meanGradient: UnsafeMutablePointer<Float>, logVarianceGradient: UnsafeMutablePointer<Float>, count: Int
+        latentGradient dz: UnsafePointer<Float>, noise: UnsafePointer<Float>, statistics: UnsafePointer<Float>,
+        statisticsGradient: UnsafeMutablePointer<Float>, batch: Int, latent: Int
     ) {
-        for i in 0..<count {
-            meanGradient[i] += dz[i]
-            logVarianceGradient[i] += dz[i] * 0.5 * expf(0.5 * logVariance[i]) * noise[i]
+        for i in 0..<batch {
+            let logVariance = statistics + i * 2 * latent + latent
+            let dMean = statisticsGradient + i * 2 * latent, dLogVariance = dMean + latent
+            let upstream = dz + i * latent, epsilon = noise + i * latent
+            for j in 0..<latent {
+                dMean[j] += upstream[j]
+                dLogVariance[j] += upstream[j] * 0.5 * expf(0.5 * logVariance[j]) * epsilon[j]
+            }
         }
     }
 }

@@ -3,7 +3,8 @@
 ///
 /// The network keeps the output of every layer from the last ``forward(_:batch:mode:)`` and the
 /// caller's input pointer, which must stay valid until the matching backward pass. Nothing is
-/// allocated after `init`.
+/// allocated after `init` except, once, the backward-pass buffers on the first backward pass
+/// (a network used only for generation never allocates them).
 public final class Sequential: @unchecked Sendable {
     /// Owner of every layer's parameters (sealed by `init`).
     public let store: ParameterStore
@@ -14,14 +15,9 @@ public final class Sequential: @unchecked Sendable {
 
     /// `activations[k]` is the output of `layers[k]`.
     private let activations: [FloatBuffer]
-    /// `gradients[k]` is the gradient with respect to the input of `layers[k]`.
-    private let gradients: [FloatBuffer]
-    /// `inputAdjoints[k]`: `xBar` of `layers[k]` (only for layers whose backward depends on `x`).
-    private let inputAdjoints: [FloatBuffer?]
-    /// Ping-pong buffers carrying adjoints of the backward pass during the gradient penalty.
-    private let adjointBuffers: (FloatBuffer, FloatBuffer)
-    /// All ones, `maxBatch × outputCount`: the output gradient of `Σ_i D(x_i)`.
-    private let ones: FloatBuffer
+    /// Buffers of the backward passes, allocated by the first one (a network used only for
+    /// inference never needs them).
+    private lazy var gradientBuffers = GradientBuffers(layers: layers, maxBatch: maxBatch)
     private var lastInput: UnsafePointer<Float>?
     private var lastBatch = 0
 
@@ -40,12 +36,6 @@ public final class Sequential: @unchecked Sendable {
         self.maxBatch = maxBatch
         store.seal()
         activations = layers.map { FloatBuffer(count: maxBatch * $0.outputCount) }
-        gradients = layers.map { FloatBuffer(count: maxBatch * $0.inputCount) }
-        inputAdjoints = layers.map { $0.backwardDependsOnInput ? FloatBuffer(count: maxBatch * $0.inputCount) : nil }
-        let widest = layers.map { Swift.max($0.inputCount, $0.outputCount) }.max()!
-        adjointBuffers = (FloatBuffer(count: maxBatch * widest), FloatBuffer(count: maxBatch * widest))
-        ones = FloatBuffer(count: maxBatch * layers.last!.outputCount)
-        ones.storage.initialize(repeating: 1)
     }
 
     /// Per-sample input shape.
@@ -60,7 +50,7 @@ public final class Sequential: @unchecked Sendable {
     /// Output of the last forward pass, `batch × outputCount` Floats.
     public var output: UnsafeMutablePointer<Float> { activations[activations.count - 1].pointer }
     /// Gradient with respect to the input written by the last backward pass that asked for it.
-    public var inputGradient: UnsafeMutablePointer<Float> { gradients[0].pointer }
+    public var inputGradient: UnsafeMutablePointer<Float> { gradientBuffers.gradients[0].pointer }
 
     /// Runs all layers on `batch` samples at `x` (which must stay valid until the matching
     /// backward pass) and returns the output buffer (also ``output``).
@@ -83,6 +73,7 @@ public final class Sequential: @unchecked Sendable {
         accumulateParameterGradients: Bool = true
     ) {
         precondition(lastInput != nil, "Sequential.backward: no forward pass to differentiate")
+        let gradients = gradientBuffers.gradients
         var upstream = outputGradient
         for k in layers.indices.reversed() {
             let dx = (k == 0 && !computeInputGradient) ? nil : gradients[k].pointer
@@ -103,6 +94,8 @@ public final class Sequential: @unchecked Sendable {
     public func accumulateGradientPenalty(weight: Float) -> Float {
         precondition(outputCount == 1, "Sequential.accumulateGradientPenalty: critic output must be 1 value per sample, got \(outputShape)")
         let batch = lastBatch
+        let buffers = gradientBuffers
+        let (gradients, inputAdjoints, ones) = (buffers.gradients, buffers.inputAdjoints, buffers.ones)
         // 1. g = ∂ΣD/∂x̂ through an ordinary backward that leaves the parameter gradients alone;
         //    every layer's output gradient stays in `gradients[k + 1]` for step 3.
         backward(outputGradient: ones.pointer, computeInputGradient: true, accumulateParameterGradients: false)
@@ -110,8 +103,8 @@ public final class Sequential: @unchecked Sendable {
         // 2. The penalty and its gradient with respect to g.
         let width = inputCount
         let g = gradients[0].pointer
-        var gBar = adjointBuffers.0.pointer
-        var next = adjointBuffers.1.pointer
+        var gBar = buffers.adjoints.0.pointer
+        var next = buffers.adjoints.1.pointer
         var penalty = 0.0
         for i in 0 ..< batch {
             let row = g + i * width
@@ -156,5 +149,26 @@ public final class Sequential: @unchecked Sendable {
     @inline(__always)
     private func input(of k: Int) -> UnsafePointer<Float> {
         k == 0 ? lastInput! : UnsafePointer(activations[k - 1].pointer)
+    }
+}
+
+/// The backward-pass buffers of a ``Sequential`` for `maxBatch` samples.
+private struct GradientBuffers {
+    /// `gradients[k]` is the gradient with respect to the input of `layers[k]`.
+    let gradients: [FloatBuffer]
+    /// `inputAdjoints[k]`: `xBar` of `layers[k]` (only for layers whose backward depends on `x`).
+    let inputAdjoints: [FloatBuffer?]
+    /// Ping-pong buffers carrying adjoints of the backward pass during the gradient penalty.
+    let adjoints: (FloatBuffer, FloatBuffer)
+    /// All ones, `maxBatch × outputCount`: the output gradient of `Σ_i D(x_i)`.
+    let ones: FloatBuffer
+
+    init(layers: [any Layer], maxBatch: Int) {
+        gradients = layers.map { FloatBuffer(count: maxBatch * $0.inputCount) }
+        inputAdjoints = layers.map { $0.backwardDependsOnInput ? FloatBuffer(count: maxBatch * $0.inputCount) : nil }
+        let widest = layers.map { Swift.max($0.inputCount, $0.outputCount) }.max()!
+        adjoints = (FloatBuffer(count: maxBatch * widest), FloatBuffer(count: maxBatch * widest))
+        ones = FloatBuffer(count: maxBatch * layers[layers.count - 1].outputCount)
+        ones.storage.initialize(repeating: 1)
     }
 }

@@ -5,8 +5,9 @@
 /// Every output block is a pure function of (key, counter), so any position of any stream can be
 /// computed directly, without generating what comes before it.
 public struct Philox4x32: Sendable, Hashable {
-    /// Low and high words of the 64-bit key.
+    /// Key word 0 (the low 32 bits of a 64-bit key).
     public let key0: UInt32
+    /// Key word 1 (the high 32 bits of a 64-bit key).
     public let key1: UInt32
 
     /// Creates the block function for a key given as (low word, high word).
@@ -22,7 +23,7 @@ public struct Philox4x32: Sendable, Hashable {
 
     /// The 128 random bits (four words) for one counter value, words in Random123's order.
     public func block(counter: (UInt32, UInt32, UInt32, UInt32)) -> SIMD4<UInt32> {
-        let out = philox4x32Rounds((counter.0, counter.1, counter.2, counter.3), key0: key0, key1: key1)
+        let out = philox4x32Rounds(counter, key0: key0, key1: key1)
         return SIMD4(out.0, out.1, out.2, out.3)
     }
 }

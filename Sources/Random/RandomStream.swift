@@ -8,9 +8,9 @@ import Foundation
 /// any value can be produced directly by starting a stream at its block.
 ///
 /// Consumption (a fill of `n` values always starts at a fresh block):
-/// - `fillUniform`/`fillNormal` of `Float`: 4 values per block, `ceil(n / 4)` blocks; value `j`
-///   comes from block `position + j / 4`, so value `j` of a fill is the same whether one fill or
-///   several fills of multiples of 4 values produce it.
+/// - `fillUniform`/`fillNormal` of `Float`: groups of 16 values from 4 blocks, `4 * ceil(n / 16)`
+///   blocks; value `j` comes from block `position + 4 * (j / 16) + j % 4`, so value `j` of a fill
+///   is the same whether one fill or several fills of multiples of 16 values produce it.
 /// - `Double` fills: 2 values per block, `ceil(n / 2)` blocks.
 /// - `next()` and `uniformDouble()`: one block per call (the upper 64 bits are discarded);
 ///   `uniformInt(below:)`: one block per attempt (a retry happens with probability < n / 2^64).
@@ -19,7 +19,7 @@ import Foundation
 /// - One stream per item: `RandomStream(seed: seed, stream: UInt64(sampleIndex))` then
 ///   `fillNormal` of that sample's 128 values. Any rank or thread computing sample `i` draws the
 ///   same numbers.
-/// - Or one stream, block-addressed: items of `k` values (k a multiple of 4) start at
+/// - Or one stream, block-addressed: items of `k` values (k a multiple of 16) start at
 ///   `position: UInt64(i * k / 4)`.
 /// Use different seeds (see `derivedSeed(_:label:)`) for unrelated purposes sharing stream numbers.
 public struct RandomStream: Sendable, RandomNumberGenerator {
@@ -89,8 +89,9 @@ public struct RandomStream: Sendable, RandomNumberGenerator {
         }
     }
 
-    /// Fills `buffer` with normal values by the Box-Muller transform: block words (0, 1) give
-    /// values 0 and 1, words (2, 3) values 2 and 3. The radius comes from a 24-bit uniform in
+    /// Fills `buffer` with normal values by the Box-Muller transform: in each group of 16 values
+    /// from 4 blocks, values 0-3 are `r cos(angle)` and 4-7 are `r sin(angle)` with the radius
+    /// from word 0 and the angle from word 1 of each block; values 8-15 likewise from words 2, 3. The radius comes from a 24-bit uniform in
     /// (0, 1], so the standard normals are bounded by 5.77 (probability of |z| > 5.77 is 8e-9).
     public mutating func fillNormal(_ buffer: UnsafeMutableBufferPointer<Float>, mean: Float = 0, standardDeviation: Float = 1) {
         fillFloats(buffer) { words in
@@ -101,8 +102,10 @@ public struct RandomStream: Sendable, RandomNumberGenerator {
         }
     }
 
-    /// Runs Philox on four consecutive blocks at a time (one per SIMD lane) and stores value `j`
-    /// of block `b` at `4 * b + j`. `transform` maps word `j` of the four blocks to value `j`.
+    /// Runs Philox on groups of four consecutive blocks (one per SIMD lane) and stores the four
+    /// vectors `transform` makes of word 0, 1, 2, 3 of those blocks one after another: value `j`
+    /// of a fill comes from word `(j / 4) % 4` of block `position + 4 * (j / 16) + j % 4`. Whole
+    /// vector stores keep the arithmetic in vector registers (per-lane stores get it scalarised).
     @inline(__always)
     private mutating func fillFloats(
         _ buffer: UnsafeMutableBufferPointer<Float>,
@@ -121,30 +124,19 @@ public struct RandomStream: Sendable, RandomNumberGenerator {
                  streamLow, streamHigh),
                 key0: generator.key0, key1: generator.key1)
             let values = transform(words)
-            let remaining = count - offset
-            if remaining >= 16 {
-                for block in 0..<4 {
-                    let out = base + offset + 4 * block
-                    out[0] = values.0[block]
-                    out[1] = values.1[block]
-                    out[2] = values.2[block]
-                    out[3] = values.3[block]
-                }
+            position &+= 4
+            if count - offset >= 16 {
+                let out = UnsafeMutableRawPointer(base + offset)
+                out.storeBytes(of: values.0, toByteOffset: 0, as: SIMD4<Float>.self)
+                out.storeBytes(of: values.1, toByteOffset: 16, as: SIMD4<Float>.self)
+                out.storeBytes(of: values.2, toByteOffset: 32, as: SIMD4<Float>.self)
+                out.storeBytes(of: values.3, toByteOffset: 48, as: SIMD4<Float>.self)
                 offset += 16
-                position &+= 4
             } else {
-                for index in 0..<remaining {
-                    let value: SIMD4<Float>
-                    switch index & 3 {
-                    case 0: value = values.0
-                    case 1: value = values.1
-                    case 2: value = values.2
-                    default: value = values.3
-                    }
-                    base[offset + index] = value[index >> 2]
+                withUnsafeBytes(of: values) { group in
+                    for index in offset..<count { base[index] = group.load(fromByteOffset: 4 * (index - offset), as: Float.self) }
                 }
                 offset = count
-                position &+= UInt64((remaining + 3) / 4)
             }
         }
     }

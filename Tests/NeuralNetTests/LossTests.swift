@@ -5,8 +5,7 @@ import XCTest
 
 /// Each loss is compared with an independent Double implementation of its formula: the Float value
 /// must match it, and the Float gradient must match central finite differences of it taken in
-/// Double (step 1e-6: truncation error ~h² ≈ 1e-12, rounding ~1e-16/h ≈ 1e-10, both far below the
-/// Float gradient's own few-ulp error). Tolerances are therefore set by Float rounding alone.
+/// Double (``centralDifferences(of:at:step:)``), so tolerances are set by Float rounding alone.
 final class LossTests: XCTestCase {
 
     // MARK: Regression and classification
@@ -116,66 +115,94 @@ final class LossTests: XCTestCase {
         }
     }
 
+    func testNegativeDiceOverSplitBatchMatchesWholeBatch() {
+        // Two "ranks" holding halves of the batch: with reduceSums adding the other half's sums
+        // (what the allreduce does), each half gets the whole batch's loss and its own part of the
+        // whole batch's gradient.
+        var stream = RandomStream(seed: 17)
+        let count = 24
+        let prediction = randomFloats(count, in: 0...1, &stream)
+        let target = (0..<count).map { _ in Float(stream.uniformInt(below: 3) == 0 ? 1 : 0) }
+        var whole = [Float](repeating: .nan, count: count)
+        let wholeLoss = Loss.negativeDice(prediction: prediction, target: target, count: count, gradient: &whole)
+        let halves = [0..<(count / 2), (count / 2)..<count]
+        let halfSums = halves.map { range in
+            SIMD2<Double>(range.reduce(0) { $0 + Double(prediction[$1] * target[$1]) },
+                          range.reduce(0) { $0 + Double(prediction[$1]) + Double(target[$1]) })
+        }
+        for (rank, range) in halves.enumerated() {
+            var part = [Float](repeating: .nan, count: range.count)
+            let loss = Loss.negativeDice(
+                prediction: Array(prediction[range]), target: Array(target[range]), count: range.count, gradient: &part,
+                reduceSums: { $0 += halfSums[1 - rank] })
+            XCTAssertEqual(loss, wholeLoss, accuracy: 1e-6)
+            for (value, expected) in zip(part, whole[range]) { XCTAssertEqual(value, expected, accuracy: 1e-7) }
+        }
+    }
+
     // MARK: Variational autoencoder
 
     func testGaussianKLHandValues() {
-        // μ = 0, v = 0 is the prior: KL 0. μ = 1, v = 0: ½ μ² = ½ per entry; two entries in a batch of
-        // one, weight 0.1 → 0.1. v = log 2, μ = 0: −½(1 + log 2 − 2) = ½(1 − log 2).
-        XCTAssertEqual(Loss.gaussianKLDivergence(mean: [0, 0], logVariance: [0, 0], batch: 1, latent: 2), 0)
-        XCTAssertEqual(Loss.gaussianKLDivergence(mean: [1, 1], logVariance: [0, 0], batch: 1, latent: 2, weight: 0.1),
-                       0.1, accuracy: 1e-7)
-        XCTAssertEqual(Loss.gaussianKLDivergence(mean: [0], logVariance: [Float(log(2.0))], batch: 1, latent: 1),
+        // Rows are (μ, v) with latent 1. μ = 0, v = 0 is the prior: KL 0. μ = 1, v = 0: ½ μ² = ½ per
+        // sample; two samples, weight 0.1 → 0.1 · ½ = 0.05. μ = 0, v = log 2: −½(1 + log 2 − 2).
+        XCTAssertEqual(Loss.gaussianKLDivergence(statistics: [0, 0, 0, 0], batch: 2, latent: 1), 0)
+        XCTAssertEqual(Loss.gaussianKLDivergence(statistics: [1, 0, 1, 0], batch: 2, latent: 1, weight: 0.1),
+                       0.05, accuracy: 1e-7)
+        XCTAssertEqual(Loss.gaussianKLDivergence(statistics: [0, Float(log(2.0))], batch: 1, latent: 1),
                        Float(0.5 * (1 - log(2.0))), accuracy: 1e-7)
     }
 
     func testGaussianKLGradients() {
         var stream = RandomStream(seed: 15)
         let batch = 3, latent = 4, weight: Float = 0.1
-        let mean = randomFloats(batch * latent, in: -2...2, &stream)
-        let logVariance = randomFloats(batch * latent, in: -3...1.5, &stream)
-        var meanGradient = [Float](repeating: .nan, count: batch * latent)
-        var logVarianceGradient = meanGradient
-        let loss = meanGradient.withUnsafeMutableBufferPointer { dMean in
-            logVarianceGradient.withUnsafeMutableBufferPointer { dLogVariance in
-                Loss.gaussianKLDivergence(mean: mean, logVariance: logVariance, batch: batch, latent: latent,
-                                          weight: weight, gradients: (dMean.baseAddress!, dLogVariance.baseAddress!))
+        // Means in −2...2, log-variances in −3...1.5, interleaved per row as (μ, v).
+        let statistics = (0..<batch).flatMap { _ in
+            randomFloats(latent, in: -2...2, &stream) + randomFloats(latent, in: -3...1.5, &stream)
+        }
+        var gradient = [Float](repeating: .nan, count: batch * 2 * latent)
+        let loss = Loss.gaussianKLDivergence(statistics: statistics, batch: batch, latent: latent,
+                                             weight: weight, gradient: &gradient)
+        let reference = { (s: [Double]) -> Double in
+            var sum = 0.0
+            for i in 0..<batch {
+                for j in 0..<latent {
+                    let mu = s[i * 2 * latent + j], v = s[i * 2 * latent + latent + j]
+                    sum -= 0.5 * (1 + v - mu * mu - exp(v))
+                }
             }
+            return Double(weight) / Double(batch) * sum
         }
-        let reference = { (mu: [Double], v: [Double]) -> Double in
-            Double(weight) / Double(batch) * zip(mu, v).reduce(0) { $0 - 0.5 * (1 + $1.1 - $1.0 * $1.0 - exp($1.1)) }
-        }
-        assertLoss(loss, meanGradient, matches: { reference($0, logVariance.map(Double.init)) }, at: mean)
-        assertLoss(loss, logVarianceGradient, matches: { reference(mean.map(Double.init), $0) }, at: logVariance)
+        assertLoss(loss, gradient, matches: reference, at: statistics)
     }
 
     func testReparameterisationBackwardAddsToExistingGradients() {
         var stream = RandomStream(seed: 16)
-        let count = 10
-        let mean = randomFloats(count, in: -1...1, &stream)
-        let logVariance = randomFloats(count, in: -2...1, &stream)
-        let noise = randomFloats(count, in: -2...2, &stream)
-        let upstream = randomFloats(count, in: -1...1, &stream)   // ∂L/∂z for L = Σ upstream·z
-        var z = [Float](repeating: .nan, count: count)
-        GaussianLatent.sample(mean: mean, logVariance: logVariance, noise: noise, into: &z, count: count)
-        for i in 0..<count {
-            XCTAssertEqual(Double(z[i]), Double(mean[i]) + exp(0.5 * Double(logVariance[i])) * Double(noise[i]),
-                           accuracy: 1e-6)
+        let batch = 2, latent = 5
+        let statistics = (0..<batch).flatMap { _ in
+            randomFloats(latent, in: -1...1, &stream) + randomFloats(latent, in: -2...1, &stream)
         }
-        // Start from a known prior gradient of 1 to check that the backward accumulates.
-        var meanGradient = [Float](repeating: 1, count: count), logVarianceGradient = meanGradient
-        GaussianLatent.backward(latentGradient: upstream, noise: noise, logVariance: logVariance,
-                                meanGradient: &meanGradient, logVarianceGradient: &logVarianceGradient, count: count)
-        let loss = { (mu: [Double], v: [Double]) -> Double in
-            var sum = 0.0
-            for i in 0..<count {
-                let z: Double = mu[i] + exp(0.5 * v[i]) * Double(noise[i])
-                sum += Double(upstream[i]) * z
+        let noise = randomFloats(batch * latent, in: -2...2, &stream)
+        let upstream = randomFloats(batch * latent, in: -1...1, &stream)   // ∂L/∂z for L = Σ upstream·z
+        let reference = { (s: [Double]) -> [Double] in
+            (0..<(batch * latent)).map { k in
+                let (i, j) = k.quotientAndRemainder(dividingBy: latent)
+                let mu = s[i * 2 * latent + j], v = s[i * 2 * latent + latent + j]
+                return mu + exp(0.5 * v) * Double(noise[k])
             }
-            return sum
         }
-        let mean64 = mean.map(Double.init), logVariance64 = logVariance.map(Double.init)
-        assertGradient(meanGradient.map { $0 - 1 }, matches: { loss($0, logVariance64) }, at: mean64)
-        assertGradient(logVarianceGradient.map { $0 - 1 }, matches: { loss(mean64, $0) }, at: logVariance64)
+        var z = [Float](repeating: .nan, count: batch * latent)
+        GaussianLatent.sample(statistics: statistics, noise: noise, into: &z, batch: batch, latent: latent)
+        for (value, expected) in zip(z, reference(statistics.map(Double.init))) {
+            XCTAssertEqual(Double(value), expected, accuracy: 1e-6)
+        }
+        // Start from a gradient of 1 everywhere to check that the backward accumulates.
+        var gradient = [Float](repeating: 1, count: batch * 2 * latent)
+        GaussianLatent.backward(latentGradient: upstream, noise: noise, statistics: statistics,
+                                statisticsGradient: &gradient, batch: batch, latent: latent)
+        let loss = { (s: [Double]) -> Double in
+            zip(reference(s), upstream).reduce(0) { $0 + $1.0 * Double($1.1) }
+        }
+        assertGradient(gradient.map { $0 - 1 }, matches: loss, at: statistics.map(Double.init))
     }
 
     // MARK: Q-learning
@@ -226,10 +253,6 @@ final class LossTests: XCTestCase {
 
     // MARK: Helpers
 
-    private func randomFloats(_ count: Int, in range: ClosedRange<Float>, _ stream: inout RandomStream) -> [Float] {
-        (0..<count).map { _ in Float.random(in: range, using: &stream) }
-    }
-
     /// The Float loss must equal the Double reference at the same (Float-representable) point to a
     /// relative 1e-5 (Float inputs and per-term Float arithmetic contribute ~1e-7), and its gradient
     /// must match the reference's finite differences.
@@ -241,25 +264,10 @@ final class LossTests: XCTestCase {
         assertGradient(gradient, matches: reference, at: x, file: file, line: line)
     }
 
-    /// Central differences of `reference` in Double against the Float gradient. Each entry may differ
-    /// by 1e-5 of the largest gradient entry: a Float gradient is off by a few ulps (~1e-7 relative),
-    /// whereas a wrong factor or sign is off by O(1) of it.
+    /// Central differences of `reference` against the Float gradient to 1e-5 of its largest entry:
+    /// a Float gradient is off by a few ulps (~1e-7 relative), a wrong factor or sign by O(1).
     private func assertGradient(_ gradient: [Float], matches reference: ([Double]) -> Double, at x: [Double],
                                 file: StaticString = #filePath, line: UInt = #line) {
-        let h = 1e-6
-        var numeric = [Double](repeating: 0, count: x.count)
-        var probe = x
-        for i in x.indices {
-            probe[i] = x[i] + h
-            let plus = reference(probe)
-            probe[i] = x[i] - h
-            let minus = reference(probe)
-            probe[i] = x[i]
-            numeric[i] = (plus - minus) / (2 * h)
-        }
-        let scale = max(numeric.map(abs).max() ?? 0, 1e-6)
-        for i in x.indices {
-            XCTAssertEqual(Double(gradient[i]), numeric[i], accuracy: 1e-5 * scale, "gradient entry \(i)", file: file, line: line)
-        }
+        assertClose(gradient, centralDifferences(of: reference, at: x), tolerance: 1e-5, "gradient", file: file, line: line)
     }
 }

@@ -31,17 +31,18 @@ final class PhiloxTests: XCTestCase {
         XCTAssertEqual(stream.position, position + 3)
     }
 
-    /// The vectorised fill (four blocks per step) must produce exactly the scalar blocks' words,
-    /// including across the carry from the low into the high position word.
+    /// The vectorised fill must produce exactly the scalar blocks' words in the documented order
+    /// (value j = word (j / 4) % 4 of block 4 (j / 16) + j % 4), including across the carry from
+    /// the low into the high position word.
     func testFillUniformUsesEveryWordOfConsecutiveBlocks() {
         let seed: UInt64 = 42, streamNumber: UInt64 = 7, start: UInt64 = 0xFFFF_FFFA
         var stream = RandomStream(seed: seed, stream: streamNumber, position: start)
         let values: [Float] = fill(count: 37) { stream.fillUniform($0) }
-        XCTAssertEqual(stream.position, start + 10)  // ceil(37 / 4)
+        XCTAssertEqual(stream.position, start + 12)  // 4 blocks per started group of 16 values
         for (index, value) in values.enumerated() {
-            let p = start + UInt64(index / 4)
+            let p = start + UInt64(4 * (index / 16) + index % 4)
             let block = Philox4x32(key: seed).block(counter: (UInt32(truncatingIfNeeded: p), UInt32(p >> 32), 7, 0))
-            XCTAssertEqual(value, Float(block[index % 4] >> 8) * 0x1p-24, "value \(index)")
+            XCTAssertEqual(value, Float(block[(index / 4) % 4] >> 8) * 0x1p-24, "value \(index)")
         }
     }
 }

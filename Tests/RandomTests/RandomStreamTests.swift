@@ -10,19 +10,17 @@ final class RandomStreamTests: XCTestCase {
         let count = 1 << 16
         let values: [Float] = fill(count: count) { stream.fillNormal($0) }
         var worst = 0.0
-        for blockIndex in 0..<(count / 4) {
-            let w = Philox4x32(key: seed).block(counter: (UInt32(blockIndex), 0, 3, 0))
-            for pair in 0..<2 {
-                let u = Double((w[2 * pair] >> 8) + 1) * 0x1p-24
-                let angle = 2 * Double.pi * Double(w[2 * pair + 1]) * 0x1p-32
-                let radius = (-2 * log(u)).squareRoot()
-                let cosine = Double(values[4 * blockIndex + 2 * pair])
-                let sine = Double(values[4 * blockIndex + 2 * pair + 1])
-                worst = max(worst, abs(cosine - radius * cos(angle)), abs(sine - radius * sin(angle)))
-            }
+        for (index, value) in values.enumerated() {
+            // Value j: block 4 (j / 16) + j % 4; k = (j / 4) % 4 picks the pair (k / 2) and cos/sin.
+            let block = Philox4x32(key: seed).block(counter: (UInt32(4 * (index / 16) + index % 4), 0, 3, 0))
+            let k = (index / 4) % 4, pair = k / 2
+            let u = Double((block[2 * pair] >> 8) + 1) * 0x1p-24
+            let angle = 2 * Double.pi * Double(block[2 * pair + 1]) * 0x1p-32
+            let expected = (-2 * log(u)).squareRoot() * (k % 2 == 0 ? cos(angle) : sin(angle))
+            worst = max(worst, abs(Double(value) - expected))
         }
-        // Float rounding of values up to 5.8 is 2.4e-7 per operation; a few operations deep.
-        XCTAssertLessThan(worst, 3e-6)
+        // Float spacing near |z| = 5.8 is 4.8e-7; the measured worst case is 6.0e-7.
+        XCTAssertLessThan(worst, 1.5e-6)
     }
 
     /// Moments of 2^21 normals. Standard errors for n samples of N(0, 1): mean 1/sqrt(n) = 6.9e-4,
@@ -108,16 +106,16 @@ final class RandomStreamTests: XCTestCase {
         XCTAssertNotEqual(drawnInOrder[0], drawnInOrder[1])
     }
 
-    /// A fill of n floats consumes ceil(n / 4) blocks; the next fill starts at a fresh block.
-    func testPartialBlocksAreDiscarded() {
+    /// A fill of n floats consumes 4 blocks per started group of 16; the next fill starts afresh.
+    func testPartialGroupsAreDiscarded() {
         var stream = RandomStream(seed: 1)
-        let five = fill(count: 5) { stream.fillNormal($0) } as [Float]
-        XCTAssertEqual(stream.position, 2)
-        let next = fill(count: 4) { stream.fillNormal($0) } as [Float]
+        let five: [Float] = fill(count: 5) { stream.fillNormal($0) }
+        XCTAssertEqual(stream.position, 4)
+        let next: [Float] = fill(count: 4) { stream.fillNormal($0) }
         var reference = RandomStream(seed: 1)
-        let twelve = fill(count: 12) { reference.fillNormal($0) } as [Float]
-        XCTAssertEqual(five, Array(twelve[0..<5]))
-        XCTAssertEqual(next, Array(twelve[8..<12]))
+        let twenty: [Float] = fill(count: 20) { reference.fillNormal($0) }
+        XCTAssertEqual(five, Array(twenty[0..<5]))
+        XCTAssertEqual(next, Array(twenty[16..<20]))
     }
 
     /// Different seeds and streams give different numbers; the same address gives the same ones.
@@ -148,32 +146,30 @@ final class RandomStreamTests: XCTestCase {
         for _ in 0..<1000 { XCTAssertLessThan(stream.uniformInt(below: large), large) }
     }
 
-    /// Release-build throughput of fillNormal on one core (skipped in debug builds).
+    /// Release-build throughput of fillNormal on one core (skipped in debug builds): a MatGAN
+    /// noise batch (512 x 128 floats), best of 200 fills so other processes on the machine
+    /// interfere less.
     func testFillNormalThroughput() throws {
         #if DEBUG
         throw XCTSkip("throughput is only meaningful in release builds (swift test -c release)")
         #else
-        let count = 1 << 22
+        let count = 512 * 128
         let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
         defer { buffer.deallocate() }
         var stream = RandomStream(seed: 3)
-        stream.fillNormal(buffer)
-        var best = Double.infinity
-        for _ in 0..<10 {
-            let start = DispatchTime.now().uptimeNanoseconds
-            stream.fillNormal(buffer)
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+        func floatsPerSecond(_ fill: (inout RandomStream) -> Void) -> Double {
+            var best = Double.infinity
+            for _ in 0..<200 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                fill(&stream)
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+            }
+            return Double(count) / best
         }
-        let normalRate = Double(count) / best / 1e6
-        best = .infinity
-        for _ in 0..<10 {
-            let start = DispatchTime.now().uptimeNanoseconds
-            stream.fillUniform(buffer)
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
-        }
-        let uniformRate = Double(count) / best / 1e6
-        print("fillNormal: \(Int(normalRate)) M floats/s, fillUniform: \(Int(uniformRate)) M floats/s (one core)")
-        XCTAssertGreaterThan(normalRate, 50, "far below the expected > 200 M floats/s")
+        let normalRate = floatsPerSecond { $0.fillNormal(buffer) }
+        let uniformRate = floatsPerSecond { $0.fillUniform(buffer) }
+        print("fillNormal: \(Int(normalRate / 1e6)) M floats/s, fillUniform: \(Int(uniformRate / 1e6)) M floats/s (one core)")
+        XCTAssertGreaterThan(normalRate, 50e6, "far below the expected > 200 M floats/s")
         #endif
     }
 }

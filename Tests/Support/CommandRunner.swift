@@ -1,6 +1,7 @@
 import Foundation
 
-/// Runs the built `matgan-dist` executable, alone or under `mpirun`, for end-to-end tests.
+/// Runs the built `matgan-dist` executable (alone or under `mpirun`) or any other program for
+/// end-to-end tests, with closed standard input and a time limit.
 public enum CommandRunner {
     /// What a finished command left behind.
     public struct Outcome: Sendable {
@@ -13,6 +14,58 @@ public enum CommandRunner {
         public let seconds: Double
     }
 
+    /// A command started in the background.
+    public final class Running {
+        public let process: Process
+        let outputDirectory: URL
+        let output: FileHandle
+        let error: FileHandle
+        let start = Date()
+        let timeout: Double
+
+        init(process: Process, outputDirectory: URL, output: FileHandle, error: FileHandle, timeout: Double) {
+            self.process = process
+            self.outputDirectory = outputDirectory
+            self.output = output
+            self.error = error
+            self.timeout = timeout
+        }
+
+        /// Process ids of the launched process's children (the ranks, under mpirun).
+        public var childProcessIdentifiers: [Int32] {
+            let children = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/task/\(process.processIdentifier)/children",
+                                        encoding: .utf8)) ?? ""
+            return children.split(separator: " ").compactMap { Int32($0) }
+        }
+
+        /// Waits for the command (killing it past its time limit) and collects its output.
+        public func wait() throws -> Outcome {
+            defer { try? FileManager.default.removeItem(at: outputDirectory) }
+            var timedOut = false
+            while process.isRunning {
+                if Date().timeIntervalSince(start) > timeout {
+                    timedOut = true
+                    process.terminate()
+                    Thread.sleep(forTimeInterval: 2)
+                    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                    break
+                }
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            process.waitUntilExit()
+            try output.close()
+            try error.close()
+            let exitCode = process.terminationReason == .uncaughtSignal
+                ? 128 + process.terminationStatus : process.terminationStatus
+            return Outcome(
+                exitCode: exitCode,
+                standardOutput: try String(contentsOf: outputDirectory.appendingPathComponent("stdout"), encoding: .utf8),
+                standardError: try String(contentsOf: outputDirectory.appendingPathComponent("stderr"), encoding: .utf8),
+                timedOut: timedOut,
+                seconds: Date().timeIntervalSince(start))
+        }
+    }
+
     /// The `matgan-dist` binary built beside the test bundle.
     public static var executable: URL {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -20,36 +73,55 @@ public enum CommandRunner {
     }
 
     /// Runs `matgan-dist arguments...`; with `ranks` set, under `mpirun -np ranks`
-    /// (oversubscribing the cores when needed and one BLAS thread per rank).
+    /// (oversubscribing the cores when needed, one BLAS thread per rank).
     public static func run(
-        _ arguments: [String],
-        ranks: Int? = nil,
-        timeout: Double = 120,
-        environment: [String: String] = [:],
-        workingDirectory: URL? = nil
+        _ arguments: [String], ranks: Int? = nil, timeout: Double = 120,
+        environment: [String: String] = [:], workingDirectory: URL? = nil
     ) throws -> Outcome {
-        let process = Process()
-        var launchArguments = arguments
-        var processEnvironment = ProcessInfo.processInfo.environment
-        processEnvironment["OPENBLAS_NUM_THREADS"] = "1"
+        try start(arguments, ranks: ranks, timeout: timeout, environment: environment,
+                  workingDirectory: workingDirectory).wait()
+    }
+
+    /// Starts `matgan-dist arguments...` (under `mpirun` when `ranks` is set) in the background.
+    public static func start(
+        _ arguments: [String], ranks: Int? = nil, timeout: Double = 120,
+        environment: [String: String] = [:], workingDirectory: URL? = nil
+    ) throws -> Running {
+        var processEnvironment = ["OPENBLAS_NUM_THREADS": "1"]
         if let ranks {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/mpirun")
-            launchArguments = ["-np", String(ranks), "--oversubscribe", executable.path] + arguments
             processEnvironment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
             processEnvironment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
             processEnvironment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
-        } else {
-            process.executableURL = executable
+            processEnvironment.merge(environment) { $1 }
+            return try startProgram("/usr/bin/mpirun", ["-np", String(ranks), "--oversubscribe", executable.path] + arguments,
+                                    timeout: timeout, environment: processEnvironment, workingDirectory: workingDirectory)
         }
         processEnvironment.merge(environment) { $1 }
-        process.arguments = launchArguments
-        process.environment = processEnvironment
+        return try startProgram(executable.path, arguments, timeout: timeout, environment: processEnvironment,
+                                workingDirectory: workingDirectory)
+    }
+
+    /// Runs `program` (a path, or a name looked up on PATH) with `arguments`.
+    public static func runProgram(
+        _ program: String, _ arguments: [String], timeout: Double = 120, environment: [String: String] = [:]
+    ) throws -> Outcome {
+        let path = program.contains("/") ? program : "/usr/bin/env"
+        return try startProgram(path, program.contains("/") ? arguments : [program] + arguments,
+                                timeout: timeout, environment: environment, workingDirectory: nil).wait()
+    }
+
+    private static func startProgram(
+        _ path: String, _ arguments: [String], timeout: Double, environment: [String: String], workingDirectory: URL?
+    ) throws -> Running {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         if let workingDirectory { process.currentDirectoryURL = workingDirectory }
 
         let outputDirectory = FileManager.default.temporaryDirectory
             .appendingPathComponent("matgan-dist-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: outputDirectory) }
         let outputURL = outputDirectory.appendingPathComponent("stdout")
         let errorURL = outputDirectory.appendingPathComponent("stderr")
         FileManager.default.createFile(atPath: outputURL.path, contents: nil)
@@ -59,30 +131,7 @@ public enum CommandRunner {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = error
-
-        let start = Date()
         try process.run()
-        var timedOut = false
-        while process.isRunning {
-            if Date().timeIntervalSince(start) > timeout {
-                timedOut = true
-                process.terminate()
-                Thread.sleep(forTimeInterval: 2)
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        process.waitUntilExit()
-        try output.close()
-        try error.close()
-        let exitCode = process.terminationReason == .uncaughtSignal
-            ? 128 + process.terminationStatus : process.terminationStatus
-        return Outcome(
-            exitCode: exitCode,
-            standardOutput: try String(contentsOf: outputURL, encoding: .utf8),
-            standardError: try String(contentsOf: errorURL, encoding: .utf8),
-            timedOut: timedOut,
-            seconds: Date().timeIntervalSince(start))
+        return Running(process: process, outputDirectory: outputDirectory, output: output, error: error, timeout: timeout)
     }
 }

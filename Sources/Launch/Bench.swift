@@ -1,0 +1,192 @@
+import ArgumentParser
+import Foundation
+import NeuralNet
+import Random
+
+/// `matgan-dist bench`: per-core throughput of the training engine on fixed workloads, with the
+/// BLAS kernel set it ran on and the peak resident memory of each case. Run with
+/// `OPENBLAS_NUM_THREADS=1`, once as the environment is and once with `OPENBLAS_CORETYPE` unset.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure training and generation throughput of the NeuralNet engine (samples/s).",
+        discussion: "Cases: " + BenchmarkCase.registry.map(\.name).joined(separator: ", ") + ".")
+
+    @Option(name: .customLong("case"), help: "Case to run (repeatable); default: all.")
+    var cases: [String] = []
+
+    @Option(help: "Minimum measured seconds per row (after one warm-up step).")
+    var seconds: Double = 3
+
+    func validate() throws {
+        let known = Set(BenchmarkCase.registry.map(\.name))
+        for name in cases where !known.contains(name) {
+            throw ValidationError("unknown case '\(name)'; known: \(known.sorted().joined(separator: ", "))")
+        }
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive, got \(seconds)") }
+    }
+
+    func run() throws {
+        let selected = cases.isEmpty ? BenchmarkCase.registry : BenchmarkCase.registry.filter { cases.contains($0.name) }
+        print("BLAS core: \(BLASRuntime.coreName) (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")), "
+              + "\(BLASRuntime.threadCount) BLAS thread(s); \(BLASRuntime.configuration)")
+        let header = ["case", "workload", "batch", "samples/s", "per CPU-s", "reference", "ratio", "peak RSS MiB"]
+        var rows: [[String]] = []
+        for benchmark in selected {
+            ProcessMemory.resetPeak()
+            for result in benchmark.run(seconds) {
+                rows.append([
+                    benchmark.name, result.workload, "\(result.batch)", String(format: "%.0f", result.samplesPerSecond),
+                    result.samplesPerCPUSecond.map { String(format: "%.0f", $0) } ?? "-",
+                    result.reference.map { String(format: "%.0f", $0) } ?? "-",
+                    result.reference.map { String(format: "%.2fx", result.samplesPerSecond / $0) } ?? "-",
+                    String(format: "%.0f", ProcessMemory.peakResidentMiB),
+                ])
+            }
+        }
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
+        for line in [header] + rows {
+            print(zip(line, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        }
+    }
+}
+
+/// One named benchmark: `run(seconds)` measures each of its rows for at least `seconds`.
+struct BenchmarkCase: Sendable {
+    let name: String
+    let run: @Sendable (_ seconds: Double) -> [BenchmarkResult]
+
+    /// Every case `bench` knows, in the order it runs them.
+    static let registry: [BenchmarkCase] = MatGANBenchmarks.cases + ElpasoliteBenchmarks.cases + ChemistryBenchmarks.cases
+}
+
+/// One measured row.
+struct BenchmarkResult {
+    /// What was timed, e.g. "ICSD WGAN-GP, 5 critic updates/G update".
+    let workload: String
+    let batch: Int
+    /// Samples per wall-clock second.
+    let samplesPerSecond: Double
+    /// Samples per second of this process's CPU time: with one BLAS thread, the figure a quiet
+    /// core would give even when other processes share the machine (nil: not measured).
+    var samplesPerCPUSecond: Double? = nil
+    /// The PyTorch (1 thread, same machine) figure to compare with, if any.
+    let reference: Double?
+}
+
+/// Steps per wall-clock second of `step`, timed (after one warm-up call) until `seconds` have passed.
+func measure(seconds: Double, _ step: () -> Void) -> Double {
+    measureRates(seconds: seconds, step).perSecond
+}
+
+/// Steps per wall-clock second and per process CPU second of `step`, timed (after one warm-up
+/// call) until `seconds` of wall-clock time have passed.
+func measureRates(seconds: Double, _ step: () -> Void) -> (perSecond: Double, perCPUSecond: Double) {
+    step()
+    let start = DispatchTime.now().uptimeNanoseconds
+    let cpuStart = ProcessMemory.cpuSeconds
+    var steps = 0
+    var elapsed = 0.0
+    repeat {
+        step()
+        steps += 1
+        elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    } while elapsed < seconds || steps < 2
+    return (Double(steps) / elapsed, Double(steps) / (ProcessMemory.cpuSeconds - cpuStart))
+}
+
+/// Resident-memory and CPU-time figures of this process (Linux).
+enum ProcessMemory {
+    /// CPU time this process has used, all threads.
+    static var cpuSeconds: Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    /// Peak resident set size (`VmHWM` of /proc/self/status) in MiB.
+    static var peakResidentMiB: Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kibibytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return .nan }
+        return kibibytes / 1024
+    }
+
+    /// Resets the peak resident size to the current one (writes 5 to /proc/self/clear_refs).
+    static func resetPeak() {
+        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    }
+}
+
+/// The MatGAN workloads of the engine's performance targets.
+enum MatGANBenchmarks {
+    static let cases = [
+        BenchmarkCase(name: "matgan-train") { seconds in
+            [32, 128, 512].map { training(.icsd, batch: $0, reference: [32: 466, 128: 520, 512: 444][$0]!, seconds: seconds) }
+        },
+        BenchmarkCase(name: "matgan-train-oqmd") { seconds in
+            [training(.oqmd, batch: 512, reference: 53, seconds: seconds)]
+        },
+        BenchmarkCase(name: "matgan-generate") { seconds in
+            [generation(.icsd, batch: 4096, reference: 4760, seconds: seconds)]
+        },
+    ]
+
+    /// Critic updates per generator update in the benchmark workload.
+    static let criticIterations = 5
+
+    /// WGAN-GP training (5 critic updates with penalty per generator update) on synthetic
+    /// composition matrices; counts real samples consumed.
+    static func training(_ variant: MatGANVariant, batch: Int, reference: Double, seconds: Double) -> BenchmarkResult {
+        let generator = MatGANNetworks.generator(variant, maxBatch: batch)
+        let critic = MatGANNetworks.critic(variant, maxBatch: batch)
+        MatGANNetworks.initializeGenerator(generator.store, .he, seed: 1)
+        MatGANNetworks.initializeCritic(critic.store, .he, seed: 2)
+        let adam = { (count: Int, rate: Float) in
+            Adam(parameterCount: count, learningRate: .constant(rate), beta1: 0.5, beta2: 0.9, variant: .tensorflow1)
+        }
+        let trainer = WassersteinGP(
+            generator: generator, critic: critic,
+            generatorOptimizer: adam(generator.store.parameterCount, 1e-3),
+            criticOptimizer: adam(critic.store.parameterCount, variant == .oqmd ? 5e-3 : 1e-2),
+            criticIterations: criticIterations, randomness: SampleRandomness(seed: 3))
+        let real = syntheticCompositions(count: criticIterations * batch)
+        let rate = measureRates(seconds: seconds) {
+            trainer.train(batch: batch) { UnsafePointer(real.pointer + $0 * batch * critic.inputCount) }
+        }
+        let samplesPerStep = Double(criticIterations * batch)
+        return BenchmarkResult(
+            workload: "\(variant.rawValue.uppercased()) WGAN-GP train, \(criticIterations) critic/G update",
+            batch: batch, samplesPerSecond: rate.perSecond * samplesPerStep,
+            samplesPerCPUSecond: rate.perCPUSecond * samplesPerStep, reference: reference)
+    }
+
+    /// Generator inference (running batch-norm averages) on N(0, 1) noise.
+    static func generation(_ variant: MatGANVariant, batch: Int, reference: Double, seconds: Double) -> BenchmarkResult {
+        let generator = MatGANNetworks.generator(variant, maxBatch: batch)
+        MatGANNetworks.initializeGenerator(generator.store, .he, seed: 1)
+        let noise = FloatBuffer(count: batch * generator.inputCount)
+        var random = RandomStream(seed: 4)
+        random.fillNormal(noise.storage)
+        let rate = measureRates(seconds: seconds) {
+            generator.forward(noise.pointer, batch: batch, mode: .inference)
+        }
+        return BenchmarkResult(
+            workload: "\(variant.rawValue.uppercased()) generator inference", batch: batch,
+            samplesPerSecond: rate.perSecond * Double(batch), samplesPerCPUSecond: rate.perCPUSecond * Double(batch),
+            reference: reference)
+    }
+
+    /// `count` composition-like matrices [85, 8, 1]: 2-5 elements, one count cell each.
+    static func syntheticCompositions(count: Int) -> FloatBuffer {
+        let width = 85 * 8
+        let buffer = FloatBuffer(count: count * width)
+        var random = RandomStream(seed: 5)
+        for sample in 0 ..< count {
+            for _ in 0 ..< 2 + random.uniformInt(below: 4) {
+                buffer.pointer[sample * width + random.uniformInt(below: 85) * 8 + random.uniformInt(below: 8)] = 1
+            }
+        }
+        return buffer
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Chemistry
+import Distributed
+import Foundation
+import HDF5
+import Models
+
+/// `matgan-dist evaluate`: validity, uniqueness, novelty and recovery of a generated sample
+/// file, computed over the ranks and reported by rank 0.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure validity, uniqueness, novelty and recovery of generated samples.",
+        discussion: """
+            Each rank reads its slice of the sample file and reduces it to its distinct \
+            compositions; one all-to-all gives every composition to an owner rank, which checks it \
+            against the training, hold-out and --compare sets. Rank 0 prints the table (with the \
+            MatGAN paper's figures for MP and OQMD data) and writes evaluation.json, \
+            uniqueness_curve.csv and element_frequency.csv to --output-dir.
+            """)
+
+    @Option(help: ArgumentHelp("Sample file written by `matgan-dist generate`.", valueName: "file"))
+    var samples: String
+
+    @Option(help: ArgumentHelp("Prepared file the model was trained on (training and hold-out splits).", valueName: "file"))
+    var data: String
+
+    @Option(help: ArgumentHelp("Another prepared file to confirm novel compositions in, as NAME=FILE (repeatable).", valueName: "name=file"))
+    var compare: [String] = []
+
+    @Option(name: .customLong("output-dir"), help: ArgumentHelp("Directory for the report files (default: beside the sample file).", valueName: "dir"))
+    var outputDirectory: String?
+
+    func validate() throws {
+        for entry in compare where entry.split(separator: "=", maxSplits: 1).count != 2 {
+            throw ValidationError("--compare \(entry): expected NAME=FILE")
+        }
+    }
+
+    func run() throws {
+        let world = try Communicator.world
+        try world.abortingOnError {
+            let file = try File.open(samples)
+            guard (try? file.attribute("format").stringValue) == GenerationJob.format else {
+                throw ValidationError("--samples \(samples) is not a sample file written by `matgan-dist generate`")
+            }
+            let keyDataset = try file.openDataset("samples/key")
+            let total = try keyDataset.rowCount
+            let range = world.rank * total / world.size ..< (world.rank + 1) * total / world.size
+            let words = try keyDataset.readRows(range, as: UInt64.self)
+            let neutral = try file.openDataset("samples/charge_neutral").readRows(range, as: UInt8.self)
+            let balanced = try file.openDataset("samples/electronegativity_balanced").readRows(range, as: UInt8.self)
+            let keys = (0..<range.count).map { CompositionKey(words: (words[2 * $0], words[2 * $0 + 1])) }
+            let shard = GeneratedShard(firstIndex: range.lowerBound, keys: keys, chargeNeutral: neutral.map { $0 != 0 },
+                                       electronegativityBalanced: balanced.map { $0 != 0 })
+            let oxidationStates = (try? file.attribute("oxidation_states").stringValue).flatMap(OxidationStateSet.init) ?? .smact14
+
+            let trainingSet = try CompositionTrainingSet(path: data)
+            let training = ReferenceSet(name: "training", keys: try trainingSet.keys(split: PreparedFile.trainSplit))
+            let holdout = ReferenceSet(name: "hold-out", keys: try trainingSet.keys(split: PreparedFile.holdoutSplit))
+            var references: [ReferenceSet] = []
+            for entry in compare {
+                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                let other = try CompositionTrainingSet(path: parts[1])
+                references.append(ReferenceSet(name: parts[0], keys: try other.keys(split: PreparedFile.trainSplit)
+                                               + other.keys(split: PreparedFile.holdoutSplit)))
+            }
+
+            let curve = Self.curveSampleCounts(total: total)
+            let evaluator = GenerationEvaluator(world: world, validity: ValidityChecker(rule: .matgan, oxidationStates: oxidationStates))
+            guard let report = try evaluator.evaluate(shard: shard, totalSamples: total, training: training, holdout: holdout,
+                                                      references: references, curveSampleCounts: curve) else { return }
+
+            let paper: PaperFigures? = switch trainingSet.preset {
+            case "mp": .materialsProject
+            case "oqmd": .oqmd
+            default: nil
+            }
+            print(report.table(paper: paper))
+            let directory = URL(fileURLWithPath: outputDirectory ?? URL(fileURLWithPath: samples).deletingLastPathComponent().path)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try report.json().write(to: directory.appendingPathComponent("evaluation.json"), options: .atomic)
+            try Data(report.uniquenessCurveCSV.utf8).write(to: directory.appendingPathComponent("uniqueness_curve.csv"), options: .atomic)
+            let frequencies = "element,generated,training\n" + zip(MatrixEncoding.matgan.rowElements.indices, MatrixEncoding.matgan.rowElements)
+                .map { "\($1.symbol),\(report.generatedElementFrequency[$0]),\(report.trainingElementFrequency[$0])" }
+                .joined(separator: "\n") + "\n"
+            try Data(frequencies.utf8).write(to: directory.appendingPathComponent("element_frequency.csv"), options: .atomic)
+            print("\nreport files: \(directory.path)/{evaluation.json,uniqueness_curve.csv,element_frequency.csv}")
+        }
+    }
+
+    /// Where to read the uniqueness curve: 1, 2, 5 x 10^k up to the budget, the paper's 340,000,
+    /// and the budget itself.
+    static func curveSampleCounts(total: Int) -> [Int] {
+        var counts: Set<Int> = [total]
+        var decade = 1000
+        while decade <= total {
+            for factor in [1, 2, 5] where factor * decade <= total { counts.insert(factor * decade) }
+            decade *= 10
+        }
+        if total >= 340_000 { counts.insert(340_000) }
+        return counts.sorted()
+    }
+}

@@ -1,0 +1,134 @@
+import Distributed
+import Foundation
+import Logging
+import NeuralNet
+import Random
+
+/// Data-parallel training of MatGAN's autoencoder (REFERENCE §3): the critic's convolution
+/// stack plus a Linear to a 128-dim code, the generator's architecture as decoder, and the
+/// negative Dice loss over the global batch.
+public final class AutoencoderTraining {
+    public let configuration: MatGANConfiguration
+    public let world: Communicator
+    public let data: CompositionTrainingSet
+    public let runDirectory: URL
+    public let logger: Logger
+
+    public let encoder: Sequential
+    public let decoder: Sequential
+    public let optimizer: Adam
+    private let batches: EpochBatches
+    private let parallel: DataParallel
+    private let lossGradient: FloatBuffer
+
+    /// Where checkpoints go.
+    public var checkpointPath: String { runDirectory.appendingPathComponent("checkpoint.h5").path }
+
+    /// Builds the networks and either initialises them (rank 0, broadcast) or restores the
+    /// run directory's checkpoint. Collective.
+    public init(configuration: MatGANConfiguration, dataPath: String, runDirectory: URL, resume: Bool,
+                world: Communicator, logger: Logger) throws {
+        self.configuration = configuration
+        self.world = world
+        self.runDirectory = runDirectory
+        self.logger = logger
+        data = try CompositionTrainingSet(path: dataPath)
+        let schedule = try BatchSchedule(rowCount: data.trainingRows.count, globalBatchSize: configuration.batchSize,
+                                         rank: world.rank, worldSize: world.size, seed: derivedSeed(configuration.seed, label: "batches"))
+        (encoder, decoder) = MatGANNetworks.autoencoder(configuration.model.variant, maxBatch: schedule.localBatchSize)
+        optimizer = Adam(parameterCount: encoder.store.parameterCount, learningRate: .constant(configuration.generatorLearningRate),
+                         beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.epsilon,
+                         variant: configuration.adamVariant)
+        parallel = DataParallel(world: world)
+        batches = EpochBatches(schedule: schedule, data: data)
+        lossGradient = FloatBuffer(count: schedule.localBatchSize * data.cellCount)
+        if configuration.synchronisedBatchNorm, let hook = parallel.synchronisedBatchNorm {
+            for layer in encoder.layers + decoder.layers { (layer as? BatchNorm)?.statisticsHook = hook }
+        }
+
+        if resume, FileManager.default.fileExists(atPath: checkpointPath) {
+            var position = [Int64](repeating: 0, count: 2)
+            if world.isRoot {
+                try MatGANTraining.checkCompatible(try Checkpoint.readHeader(checkpointPath), configuration: configuration,
+                                                   data: data, path: checkpointPath)
+                let restored = try Checkpoint.restore(from: checkpointPath, networks: networks, optimizers: optimizers)
+                position = [restored.counters["epoch"] ?? 0, restored.counters["step_in_epoch"] ?? 0]
+                logger.info("resuming from \(checkpointPath) at step \(restored.header.step)")
+            }
+            try world.broadcast(&position, root: 0)
+            batches.seek(epoch: Int(position[0]), stepInEpoch: Int(position[1]))
+            try parallel.broadcastFromRoot([optimizer])
+        } else if world.isRoot {
+            encoder.store.initializeWeights(configuration.initialization.initializer, seed: configuration.seed)
+        }
+        try parallel.broadcastFromRoot([encoder.store])
+    }
+
+    private var networks: [(name: String, store: ParameterStore)] { [("autoencoder", encoder.store)] }
+    private var optimizers: [(name: String, optimizer: any Optimizer)] { [("autoencoder", optimizer)] }
+
+    /// Updates done so far.
+    public var step: Int { optimizer.stepCount }
+
+    /// One update on the next batch; returns the global batch's negative Dice loss.
+    func trainStep() throws -> Double {
+        let batch = batches.schedule.localBatchSize
+        let input = try batches.next()
+        let store = encoder.store
+        store.zeroGradients()
+        let code = encoder.forward(input, batch: batch, mode: .training)
+        let reconstruction = decoder.forward(code, batch: batch, mode: .training)
+        let world = self.world
+        let loss = Loss.negativeDice(
+            prediction: reconstruction, target: input, count: batch * data.cellCount, gradient: lossGradient.pointer,
+            reduceSums: { sums in
+                guard world.size > 1 else { return }
+                withUnsafeMutableBytes(of: &sums) { bytes in
+                    do {
+                        try world.allreduce(bytes.bindMemory(to: Double.self), .sum)
+                    } catch {
+                        world.abort(message: "Dice sums allreduce failed: \(error)")
+                    }
+                }
+            })
+        decoder.backward(outputGradient: lossGradient.pointer, computeInputGradient: true)
+        encoder.backward(outputGradient: decoder.inputGradient)
+        // Each rank holds its samples' share of the global loss's gradient: the parameter
+        // gradient is the sum over ranks, i.e. world size times the mean the averager takes.
+        if world.size > 1 {
+            let gradients = store.gradients
+            let scale = Float(world.size)
+            for index in gradients.indices { gradients[index] *= scale }
+            parallel.gradientAverager(gradients)
+        }
+        optimizer.step(store)
+        return Double(loss)
+    }
+
+    /// Trains until the stop condition or a termination signal, then checkpoints. Collective.
+    public func run() throws -> TrainingSummary {
+        let loop = TrainingLoop(
+            world: world, stop: configuration.stop, logInterval: configuration.logInterval,
+            checkpointInterval: configuration.checkpointInterval, samplesPerStep: configuration.batchSize,
+            metricsPath: runDirectory.appendingPathComponent("metrics.jsonl").path, logger: logger)
+        let summary = try loop.run(
+            metricNames: ["negative_dice"],
+            progress: { (step, batches.completedEpochs, batches.position) },
+            step: { [try trainStep()] },
+            checkpoint: writeCheckpoint)
+        logger.info("stopped after step \(step): \(summary.stopReason); checkpoint \(checkpointPath)")
+        return summary
+    }
+
+    /// Averages batch-norm statistics over the ranks, then rank 0 writes the checkpoint. Collective.
+    public func writeCheckpoint() throws {
+        try parallel.averageBatchNormState([encoder.store])
+        guard world.isRoot else { return }
+        let header = Checkpoint.Header(
+            model: configuration.model.rawValue, step: step, epoch: batches.completedEpochs, seed: configuration.seed,
+            configuration: configuration.json, dataFile: data.path, dataSHA256: data.sha256, worldSize: world.size)
+        try Checkpoint(header: header, networks: networks, optimizers: optimizers,
+                       counters: ["epoch": Int64(batches.epoch), "step_in_epoch": Int64(batches.stepInEpoch)])
+            .write(to: checkpointPath)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import NeuralNet
+
+/// The MatGAN models `train --model` accepts.
+public enum MatGANModel: String, CaseIterable, Codable, Sendable {
+    /// WGAN-GP with the ICSD/MP networks, Materials Project defaults (batch 32, critic lr 1e-2).
+    case matganMP = "matgan-mp"
+    /// WGAN-GP with the OQMD networks (batch 512, critic lr 5e-3).
+    case matganOQMD = "matgan-oqmd"
+    /// The negative-Dice autoencoder (ICSD/MP networks, batch 1024).
+    case matganAE = "matgan-ae"
+
+    /// The network variant.
+    public var variant: MatGANVariant { self == .matganOQMD ? .oqmd : .icsd }
+}
+
+/// How weights start: MatGAN's released code draws every weight from N(0, 1).
+public enum WeightInitialization: String, CaseIterable, Codable, Sendable {
+    /// N(0, 1), as the released TensorFlow code.
+    case normal
+    /// He (Kaiming) normal with the LeakyReLU slope, a scaled alternative.
+    case he
+    /// Glorot (Xavier) normal.
+    case glorot
+
+    var initializer: Initializer {
+        switch self {
+        case .normal: .normal(standardDeviation: 1)
+        case .he: .heNormal(negativeSlope: 0.2)
+        case .glorot: .glorotNormal
+        }
+    }
+}
+
+/// Everything that determines a MatGAN training run; stored in checkpoints as JSON.
+public struct MatGANConfiguration: Codable, Sendable, Equatable {
+    public var model: MatGANModel
+    /// Rows per update over all ranks.
+    public var batchSize: Int
+    public var generatorLearningRate: Float
+    public var criticLearningRate: Float
+    public var beta1: Float
+    public var beta2: Float
+    public var epsilon: Float
+    /// Adam as TensorFlow 1 applies it (MatGAN's code) or as PyTorch does.
+    public var tensorFlowAdam: Bool
+    public var penaltyWeight: Float
+    /// Critic updates per generator update (`disc_iters`).
+    public var criticIterations: Int
+    public var initialization: WeightInitialization
+    public var seed: UInt64
+    /// Batch-norm statistics summed over ranks instead of per rank.
+    public var synchronisedBatchNorm: Bool
+    public var stop: StopCondition
+    /// Steps between checkpoints (0: only at the end).
+    public var checkpointInterval: Int
+    /// Steps between log lines.
+    public var logInterval: Int
+
+    /// The paper's hyper-parameters (REFERENCE §3) for `model`, stopping after `stop`.
+    public static func defaults(for model: MatGANModel, stop: StopCondition) -> MatGANConfiguration {
+        MatGANConfiguration(
+            model: model,
+            batchSize: model == .matganOQMD ? 512 : (model == .matganAE ? 1024 : 32),
+            generatorLearningRate: 1e-3,
+            criticLearningRate: model == .matganOQMD ? 5e-3 : 1e-2,
+            beta1: model == .matganAE ? 0.9 : 0.5,
+            beta2: model == .matganAE ? 0.999 : 0.9,
+            epsilon: 1e-8,
+            tensorFlowAdam: true,
+            penaltyWeight: 10,
+            criticIterations: 1,
+            initialization: .normal,
+            seed: 1,
+            synchronisedBatchNorm: false,
+            stop: stop,
+            checkpointInterval: 1000,
+            logInterval: 100)
+    }
+
+    /// The configuration as compact JSON with sorted keys.
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    /// The adam variant to build.
+    var adamVariant: Adam.Variant { tensorFlowAdam ? .tensorflow1 : .pytorch }
+}

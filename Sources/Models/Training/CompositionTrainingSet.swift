@@ -1,0 +1,86 @@
+import Chemistry
+import Foundation
+import HDF5
+
+/// The composition matrices of a file written by `matgan-dist prepare`, read shard by shard.
+public final class CompositionTrainingSet {
+    /// The prepared file.
+    public let path: String
+    /// Its SHA-256, recorded in checkpoints so a resume on other data is refused.
+    public let sha256: String
+    /// The preset the file was prepared with (`mp`, `oqmd`, ...).
+    public let preset: String
+    /// File rows of the training split, ascending.
+    public let trainingRows: [Int]
+    /// File rows of the hold-out split, ascending.
+    public let holdoutRows: [Int]
+    /// Values per matrix (85 x 8).
+    public let cellCount = MatrixEncoding.matgan.cellCount
+
+    private let matrices: Dataset
+
+    /// Opens `path` and checks that it is a prepared composition file.
+    public init(path: String) throws {
+        let file = try File.open(path)
+        let format = try? file.attribute("format").stringValue
+        let kind = try? file.attribute("kind").stringValue
+        guard format == PreparedFile.format, kind == "compositions" else {
+            throw TrainingDataError(path: path, message: "is not a composition file written by `matgan-dist prepare` "
+                                    + "(format \(format ?? "missing"), kind \(kind ?? "missing"))")
+        }
+        matrices = try file.openDataset(PreparedFile.onehot)
+        let shape = try matrices.shape
+        guard shape.count == 3, shape[1] * shape[2] == cellCount else {
+            throw TrainingDataError(path: path, message: "dataset '\(PreparedFile.onehot)' has shape \(shape), expected [N, 85, 8]")
+        }
+        let split = try file.read(PreparedFile.split, as: UInt8.self)
+        guard split.count == shape[0] else {
+            throw TrainingDataError(path: path, message: "'\(PreparedFile.split)' has \(split.count) rows, '\(PreparedFile.onehot)' \(shape[0])")
+        }
+        trainingRows = split.indices.filter { split[$0] == PreparedFile.trainSplit }
+        holdoutRows = split.indices.filter { split[$0] == PreparedFile.holdoutSplit }
+        preset = (try? file.attribute("preset").stringValue) ?? "unknown"
+        self.path = path
+        sha256 = try FileDigest.sha256(ofFileAt: path)
+    }
+
+    /// Reads the matrices of training rows `rows` (indices into ``trainingRows``, any order,
+    /// repeats allowed) as bytes, `rows.count * cellCount`, in the order given.
+    public func readTrainingMatrices(_ rows: [Int]) throws -> [UInt8] {
+        // HDF5 reads ascending rows; read each distinct row once, then place them in order.
+        let fileRows = Array(Set(rows.map { trainingRows[$0] })).sorted()
+        var sorted = [UInt8](repeating: 0, count: fileRows.count * cellCount)
+        try sorted.withUnsafeMutableBufferPointer { _ = try matrices.readRows(at: fileRows, into: $0) }
+        var position: [Int: Int] = [:]
+        position.reserveCapacity(fileRows.count)
+        for (index, row) in fileRows.enumerated() { position[row] = index }
+        var ordered = [UInt8](repeating: 0, count: rows.count * cellCount)
+        for (slot, row) in rows.enumerated() {
+            let source = position[trainingRows[row]]! * cellCount
+            ordered[slot * cellCount ..< (slot + 1) * cellCount] = sorted[source ..< source + cellCount]
+        }
+        return ordered
+    }
+
+    /// The composition keys of the given split, read from the formula column.
+    public func keys(split: UInt8) throws -> [CompositionKey] {
+        let file = try File.open(path)
+        let formulas = try file.readStrings(PreparedFile.formula)
+        let splits = try file.read(PreparedFile.split, as: UInt8.self)
+        var keys: [CompositionKey] = []
+        for (formula, value) in zip(formulas, splits) where value == split {
+            guard let key = try? Composition(parsing: formula).key else {
+                throw TrainingDataError(path: path, message: "formula '\(formula)' cannot be read back")
+            }
+            keys.append(key)
+        }
+        return keys
+    }
+}
+
+/// A training file that cannot be used.
+public struct TrainingDataError: Error, CustomStringConvertible {
+    public let path: String
+    public let message: String
+    public var description: String { "\(path) \(message)" }
+}

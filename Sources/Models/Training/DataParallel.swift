@@ -1,0 +1,66 @@
+import Distributed
+import NeuralNet
+
+/// The collectives that keep data-parallel replicas identical (REFERENCE §8): one broadcast of
+/// every flat buffer at start, one allreduce of a model's flat gradient buffer per update, and
+/// batch-norm statistics either per rank or summed over ranks.
+public struct DataParallel {
+    public let world: Communicator
+
+    public init(world: Communicator) {
+        self.world = world
+    }
+
+    /// Copies rank 0's parameters and batch-norm state into every rank's `stores`.
+    public func broadcastFromRoot(_ stores: [ParameterStore]) throws {
+        for store in stores {
+            try world.broadcast(store.parameters, root: 0)
+            try world.broadcast(store.buffers, root: 0)
+        }
+    }
+
+    /// Copies rank 0's optimizer state (moments and step count) into every rank's `optimizers`.
+    public func broadcastFromRoot(_ optimizers: [any Optimizer]) throws {
+        for optimizer in optimizers {
+            optimizer.stepCount = Int(try world.broadcast(Int64(optimizer.stepCount), root: 0))
+            for buffer in optimizer.stateBuffers { try world.broadcast(buffer.values, root: 0) }
+        }
+    }
+
+    /// Averages the running batch-norm statistics of `stores` over the ranks, so every replica
+    /// generates alike (called before each checkpoint).
+    public func averageBatchNormState(_ stores: [ParameterStore]) throws {
+        guard world.size > 1 else { return }
+        for store in stores where store.stateCount > 0 {
+            try world.allreduce(store.buffers, .mean)
+        }
+    }
+
+    /// A gradient hook averaging a flat gradient buffer over the ranks with one allreduce.
+    /// A failed allreduce aborts the job: the hook runs inside a training step that cannot throw.
+    public var gradientAverager: (UnsafeMutableBufferPointer<Float>) -> Void {
+        let world = self.world
+        return { gradients in
+            guard world.size > 1 else { return }
+            do {
+                try world.allreduce(gradients, .mean)
+            } catch {
+                world.abort(message: "gradient allreduce failed: \(error)")
+            }
+        }
+    }
+
+    /// A batch-norm hook that sums per-channel statistics over the ranks (synchronised batch
+    /// norm), or `nil` for one rank.
+    public var synchronisedBatchNorm: BatchNorm.StatisticsHook? {
+        guard world.size > 1 else { return nil }
+        let world = self.world
+        return { statistics in
+            do {
+                try world.allreduce(statistics, .sum)
+            } catch {
+                world.abort(message: "batch-norm statistics allreduce failed: \(error)")
+            }
+        }
+    }
+}

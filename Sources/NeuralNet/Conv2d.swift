@@ -1,0 +1,111 @@
+/// 2-D convolution over NHWC input with any kernel, stride and (asymmetric) padding; weights
+/// `[kernelHeight, kernelWidth, inputChannels, outputChannels]` (TF's HWIO). Each chunk of samples
+/// is one GEMM of its im2col patch matrix `[placements, kh·kw·Cin]` by the weights `[kh·kw·Cin, Cout]`.
+public final class Conv2d: Layer {
+    public let inputShape: [Int]
+    public let outputShape: [Int]
+    public var backwardDependsOnInput: Bool { false }
+    /// Input image ↔ output grid index map.
+    public let geometry: ConvolutionGeometry
+    /// Output channels.
+    public let outputChannels: Int
+    /// `[kh, kw, Cin, Cout]` kernel.
+    public let weight: ParameterSlice
+    /// `[Cout]` biases.
+    public let bias: ParameterSlice
+    private let store: ParameterStore
+    private let samplesPerChunk: Int
+    private let columns: FloatBuffer
+
+    /// A convolution of a `[height, width, channels]` input; slices `name.weight`, `name.bias`.
+    public init(
+        store: ParameterStore, name: String, input: (height: Int, width: Int, channels: Int), outputChannels: Int,
+        kernel: (height: Int, width: Int), stride: (height: Int, width: Int) = (1, 1), padding: Padding = .same,
+        maxBatch: Int
+    ) {
+        precondition(outputChannels > 0, "Conv2d \(name): outputChannels must be positive")
+        self.store = store
+        self.outputChannels = outputChannels
+        geometry = ConvolutionGeometry(imageHeight: input.height, imageWidth: input.width, channels: input.channels,
+                                       kernel: kernel, stride: stride, padding: padding)
+        inputShape = [input.height, input.width, input.channels]
+        outputShape = [geometry.gridHeight, geometry.gridWidth, outputChannels]
+        weight = store.addParameter(
+            name: "\(name).weight", shape: [kernel.height, kernel.width, input.channels, outputChannels],
+            role: .weight(fanIn: geometry.patchCount, fanOut: kernel.height * kernel.width * outputChannels))
+        bias = store.addParameter(name: "\(name).bias", shape: [outputChannels], role: .bias)
+        samplesPerChunk = geometry.samplesPerChunk(maxBatch: maxBatch)
+        columns = FloatBuffer(count: samplesPerChunk * geometry.placements * geometry.patchCount)
+    }
+
+    /// Fills `columns` with the patch matrices of samples `start ..< start + count` of `images`.
+    @inline(__always)
+    private func gatherPatches(_ images: UnsafePointer<Float>, start: Int, count: Int) {
+        let patchFloats = geometry.placements * geometry.patchCount
+        for s in 0 ..< count {
+            geometry.im2col(images + (start + s) * geometry.imageCount, columns.pointer + s * patchFloats)
+        }
+    }
+
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) {
+        let (patch, cout) = (geometry.patchCount, outputChannels)
+        for start in stride(from: 0, to: batch, by: samplesPerChunk) {
+            let count = Swift.min(samplesPerChunk, batch - start)
+            let rows = count * geometry.placements
+            let output = y + start * geometry.placements * cout
+            gatherPatches(x, start: start, count: count)
+            broadcastRows(store.parameter(bias), rows: rows, columns: cout, into: output)
+            gemm(m: rows, n: cout, k: patch, columns.pointer, lda: patch, store.parameter(weight), ldb: cout,
+                 beta: 1, output, ldc: cout)
+        }
+    }
+
+    public func backward(
+        input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
+        outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
+        batch: Int, accumulateParameterGradients: Bool
+    ) {
+        let (patch, cout) = (geometry.patchCount, outputChannels)
+        let patchFloats = geometry.placements * patch
+        for start in stride(from: 0, to: batch, by: samplesPerChunk) {
+            let count = Swift.min(samplesPerChunk, batch - start)
+            let rows = count * geometry.placements
+            let gradient = dy + start * geometry.placements * cout
+            if accumulateParameterGradients {
+                gatherPatches(x, start: start, count: count)
+                gemm(transposeA: true, m: patch, n: cout, k: rows, columns.pointer, lda: patch, gradient, ldb: cout,
+                     beta: 1, store.gradient(weight), ldc: cout)
+                addColumnSums(of: gradient, rows: rows, columns: cout, into: store.gradient(bias))
+            }
+            if let dx {
+                gemm(transposeB: true, m: rows, n: patch, k: cout, gradient, lda: cout, store.parameter(weight), ldb: cout,
+                     beta: 0, columns.pointer, ldc: patch)
+                let images = dx + start * geometry.imageCount
+                images.update(repeating: 0, count: count * geometry.imageCount)
+                for s in 0 ..< count {
+                    geometry.col2im(columns.pointer + s * patchFloats, images + s * geometry.imageCount)
+                }
+            }
+        }
+    }
+
+    /// `B(θ, dy)` is the transposed convolution of dy by W, linear in both: `dyBar = conv(dxBar)`
+    /// without bias and `W̄ += im2col(dxBar)ᵀ·dy`.
+    public func backwardOfBackward(
+        input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
+        inputGradientAdjoint dxBar: UnsafePointer<Float>, outputGradientAdjoint dyBar: UnsafeMutablePointer<Float>,
+        inputAdjoint xBar: UnsafeMutablePointer<Float>?, batch: Int
+    ) {
+        let (patch, cout) = (geometry.patchCount, outputChannels)
+        for start in stride(from: 0, to: batch, by: samplesPerChunk) {
+            let count = Swift.min(samplesPerChunk, batch - start)
+            let rows = count * geometry.placements
+            let offset = start * geometry.placements * cout
+            gatherPatches(dxBar, start: start, count: count)
+            gemm(m: rows, n: cout, k: patch, columns.pointer, lda: patch, store.parameter(weight), ldb: cout,
+                 beta: 0, dyBar + offset, ldc: cout)
+            gemm(transposeA: true, m: patch, n: cout, k: rows, columns.pointer, lda: patch, dy + offset, ldb: cout,
+                 beta: 1, store.gradient(weight), ldc: cout)
+        }
+    }
+}

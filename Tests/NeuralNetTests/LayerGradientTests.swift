@@ -1,0 +1,142 @@
+import NeuralNet
+import XCTest
+
+/// Finite-difference checks of every layer's backward and double backward, in training and
+/// inference mode. For a layer y = f(x, θ) and random w, dy, a:
+/// - backward: ∂⟨w, f(x, θ)⟩/∂x and /∂θ against `backward(dy: w)`;
+/// - double backward: K = ⟨B(x, θ, dy), a⟩ with B the layer's input-gradient map;
+///   ∂K/∂dy, ∂K/∂θ and ∂K/∂x against `backwardOfBackward(dxBar: a)`'s dyBar, θ̄ and x̄
+///   (∂K/∂x must vanish for layers whose backward does not depend on x).
+final class LayerGradientTests: XCTestCase {
+    private let step: Float = 1e-2
+    private let tolerance = 4e-3
+
+    private func check(
+        _ label: String, batch: Int, modes: [Mode] = [.training, .inference], awayFromZero: Bool = false,
+        seed: UInt64 = 1, file: StaticString = #filePath, line: UInt = #line,
+        build: (ParameterStore) -> any Layer
+    ) {
+        for mode in modes {
+            let store = ParameterStore()
+            let layer = build(store)
+            store.seal()
+            GradientCheck.randomize(store, seed: seed)
+            let inputCount = batch * layer.inputCount, outputCount = batch * layer.outputCount
+            let x = GradientCheck.randomBuffer(inputCount, seed: seed + 1, awayFromZero: awayFromZero)
+            let w = GradientCheck.randomBuffer(outputCount, seed: seed + 2)
+            let dy = GradientCheck.randomBuffer(outputCount, seed: seed + 3)
+            let a = GradientCheck.randomBuffer(inputCount, seed: seed + 4)
+            let y = FloatBuffer(count: outputCount), dx = FloatBuffer(count: inputCount)
+            let dyBar = FloatBuffer(count: outputCount), xBar = FloatBuffer(count: inputCount)
+            let context = "\(label) [\(mode)]"
+
+            let objective = { () -> Double in
+                layer.forward(x.pointer, y.pointer, batch: batch, mode: mode)
+                return GradientCheck.dot(w.pointer, y.pointer, count: outputCount)
+            }
+            let backwardObjective = { () -> Double in
+                layer.forward(x.pointer, y.pointer, batch: batch, mode: mode)
+                layer.backward(input: x.pointer, output: y.pointer, outputGradient: dy.pointer, inputGradient: dx.pointer,
+                               batch: batch, accumulateParameterGradients: false)
+                return GradientCheck.dot(a.pointer, dx.pointer, count: inputCount)
+            }
+
+            // First order.
+            store.zeroGradients()
+            layer.forward(x.pointer, y.pointer, batch: batch, mode: mode)
+            layer.backward(input: x.pointer, output: y.pointer, outputGradient: w.pointer, inputGradient: dx.pointer,
+                           batch: batch, accumulateParameterGradients: true)
+            let xIndices = GradientCheck.sampleIndices(inputCount)
+            let thetaIndices = GradientCheck.sampleIndices(store.parameterCount)
+            let dxAnalytic = GradientCheck.gather(dx.pointer, xIndices)
+            let dThetaAnalytic = GradientCheck.gather(store.gradients.baseAddress!, thetaIndices)
+            let dxNumeric = GradientCheck.finiteDifferences(x.pointer, at: xIndices, step: step, objective)
+            XCTAssertLessThan(GradientCheck.relativeError(dxAnalytic, dxNumeric), tolerance, "\(context) dx", file: file, line: line)
+            if store.parameterCount > 0 {
+                let numeric = GradientCheck.finiteDifferences(store.parameters.baseAddress!, at: thetaIndices, step: step, objective)
+                XCTAssertLessThan(GradientCheck.relativeError(dThetaAnalytic, numeric), tolerance, "\(context) dθ", file: file, line: line)
+            }
+
+            // Double backward.
+            store.zeroGradients()
+            layer.forward(x.pointer, y.pointer, batch: batch, mode: mode)
+            layer.backward(input: x.pointer, output: y.pointer, outputGradient: dy.pointer, inputGradient: dx.pointer,
+                           batch: batch, accumulateParameterGradients: false)
+            layer.backwardOfBackward(input: x.pointer, output: y.pointer, outputGradient: dy.pointer,
+                                     inputGradientAdjoint: a.pointer, outputGradientAdjoint: dyBar.pointer,
+                                     inputAdjoint: layer.backwardDependsOnInput ? xBar.pointer : nil, batch: batch)
+            let yIndices = GradientCheck.sampleIndices(outputCount)
+            let dyBarAnalytic = GradientCheck.gather(dyBar.pointer, yIndices)
+            let thetaBarAnalytic = GradientCheck.gather(store.gradients.baseAddress!, thetaIndices)
+            let xBarAnalytic = layer.backwardDependsOnInput ? GradientCheck.gather(xBar.pointer, xIndices)
+                                                            : [Double](repeating: 0, count: xIndices.count)
+            let dyBarNumeric = GradientCheck.finiteDifferences(dy.pointer, at: yIndices, step: step, backwardObjective)
+            XCTAssertLessThan(GradientCheck.relativeError(dyBarAnalytic, dyBarNumeric), tolerance, "\(context) dyBar", file: file, line: line)
+            if store.parameterCount > 0 {
+                let numeric = GradientCheck.finiteDifferences(store.parameters.baseAddress!, at: thetaIndices, step: step, backwardObjective)
+                let scale = Swift.max(numeric.map(abs).max()!, 1)
+                XCTAssertLessThan(GradientCheck.relativeError(thetaBarAnalytic, numeric, floor: scale), tolerance,
+                                  "\(context) θ̄", file: file, line: line)
+            }
+            let xBarNumeric = GradientCheck.finiteDifferences(x.pointer, at: xIndices, step: step, backwardObjective)
+            let scale = Swift.max(dyBarNumeric.map(abs).max()!, 1)
+            XCTAssertLessThan(GradientCheck.relativeError(xBarAnalytic, xBarNumeric, floor: scale), tolerance,
+                              "\(context) x̄", file: file, line: line)
+        }
+    }
+
+    func testLinear() {
+        check("Linear", batch: 3) { Linear(store: $0, name: "fc", inputCount: 5, outputCount: 4) }
+    }
+
+    func testConv2dSamePaddingStrided() {
+        check("Conv2d 3x3 s(2,1)", batch: 2) {
+            Conv2d(store: $0, name: "conv", input: (5, 4, 2), outputChannels: 3, kernel: (3, 3), stride: (2, 1), maxBatch: 2)
+        }
+        check("Conv2d 5x5 s(2,2)", batch: 2) {
+            Conv2d(store: $0, name: "conv", input: (5, 4, 2), outputChannels: 3, kernel: (5, 5), stride: (2, 2), maxBatch: 2)
+        }
+    }
+
+    func testConv2dExplicitPaddingAndChunking() {
+        // maxBatch 3 with a tiny budget would still be one chunk; batch 3 exercises the loop over samples.
+        check("Conv2d explicit", batch: 3) {
+            Conv2d(store: $0, name: "conv", input: (4, 5, 1), outputChannels: 2, kernel: (2, 3), stride: (1, 2),
+                   padding: .explicit(top: 1, bottom: 0, left: 0, right: 2), maxBatch: 3)
+        }
+    }
+
+    func testConvTranspose2d() {
+        check("ConvTranspose2d 3x3 s(2,1)", batch: 2) {
+            ConvTranspose2d(store: $0, name: "deconv", input: (3, 4, 3), outputChannels: 2, output: (5, 4),
+                            kernel: (3, 3), stride: (2, 1), maxBatch: 2)
+        }
+        check("ConvTranspose2d 5x5 s(2,2)", batch: 2) {
+            ConvTranspose2d(store: $0, name: "deconv", input: (3, 2, 3), outputChannels: 2, output: (6, 4),
+                            kernel: (5, 5), stride: (2, 2), maxBatch: 2)
+        }
+    }
+
+    func testBatchNormDenseAndSpatial() {
+        check("BatchNorm dense", batch: 5) { BatchNorm(store: $0, name: "bn", shape: [6]) }
+        check("BatchNorm spatial", batch: 3) { BatchNorm(store: $0, name: "bn", shape: [3, 2, 4]) }
+    }
+
+    func testActivations() {
+        for function in [ActivationFunction.relu, .leakyReLU(slope: 0.2), .sigmoid, .tanh] {
+            check("\(function)", batch: 3, modes: [.training], awayFromZero: true) { _ in Activation(function, shape: [2, 3, 2]) }
+        }
+    }
+
+    func testReshape() {
+        check("Reshape", batch: 2, modes: [.training]) { _ in Reshape(flattening: [3, 2, 2]) }
+    }
+
+    func testSamePaddingMatchesTensorFlow() {
+        XCTAssertTrue(Padding.same(input: 22, kernel: 3, stride: 2) == (11, 0, 1))
+        XCTAssertTrue(Padding.same(input: 11, kernel: 5, stride: 2) == (6, 2, 2))
+        XCTAssertTrue(Padding.same(input: 8, kernel: 5, stride: 2) == (4, 1, 2))
+        XCTAssertTrue(Padding.same(input: 85, kernel: 3, stride: 2) == (43, 1, 1))
+        XCTAssertTrue(Padding.same(input: 8, kernel: 3, stride: 1) == (8, 1, 1))
+    }
+}

@@ -1,0 +1,176 @@
+import NeuralNet
+import XCTest
+
+/// Optimizer updates against values computed by hand in float64 (numpy) with the frameworks'
+/// published formulas, three steps from p0 = [1, -2, 0.5] with gradients g1 = [0.1, -0.2, 0.3],
+/// g2 = [0.05, 0.4, -0.1], g3 = [-0.3, 0, 0.2]. Float32 arithmetic agrees to about 1e-7 relative.
+final class OptimizerTests: XCTestCase {
+    private let start: [Float] = [1, -2, 0.5]
+    private let gradients: [[Float]] = [[0.1, -0.2, 0.3], [0.05, 0.4, -0.1], [-0.3, 0, 0.2]]
+
+    /// Runs `optimizer` over `gradients` from `start` and returns the parameters after each step.
+    private func trajectory(_ optimizer: Optimizer, from start: [Float]? = nil, gradients: [[Float]]? = nil) -> [[Float]] {
+        var parameters = start ?? self.start
+        return (gradients ?? self.gradients).map { gradient in
+            parameters.withUnsafeMutableBufferPointer { p in
+                gradient.withUnsafeBufferPointer { optimizer.step(parameters: p, gradients: $0) }
+            }
+            return parameters
+        }
+    }
+
+    private func assertClose(_ actual: [[Float]], _ expected: [[Double]], accuracy: Double = 2e-6,
+                             file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(actual.count, expected.count, file: file, line: line)
+        for (step, (a, e)) in zip(actual, expected).enumerated() {
+            for (index, (x, y)) in zip(a, e).enumerated() {
+                XCTAssertEqual(Double(x), y, accuracy: accuracy, "step \(step + 1), parameter \(index)", file: file, line: line)
+            }
+        }
+    }
+
+    /// PyTorch Adam, MatGAN's betas. Step 1 by hand: m = 0.5 g, v = 0.1 g², and the bias
+    /// corrections 1 - 0.5 = 0.5 and 1 - 0.9 = 0.1 make m̂ = g, v̂ = g², so every parameter moves by
+    /// lr · g / (|g| + ε) ≈ 0.1 against the sign of its gradient.
+    func testAdamPyTorch() {
+        let adam = Adam(parameterCount: 3, learningRate: .constant(0.1), beta1: 0.5, beta2: 0.9, epsilon: 1e-8)
+        assertClose(trajectory(adam), [
+            [0.90000001, -1.900000005, 0.4000000033],
+            [0.8143087428, -1.962269988, 0.3847687785],
+            [0.8885470216, -1.9958660635, 0.3241471998],
+        ])
+        XCTAssertEqual(adam.stepCount, 3)
+        // m3 = 0.5 (0.5 (0.5 g1) + 0.5 g2) + 0.5 g3, v3 likewise with 0.9 and squares.
+        let state = Dictionary(uniqueKeysWithValues: adam.stateBuffers.map { ($0.name, Array($0.values)) })
+        assertClose([state["exp_avg"]!, state["exp_avg_sq"]!], [[-0.125, 0.075, 0.1125], [0.010035, 0.01764, 0.01219]], accuracy: 1e-8)
+    }
+
+    /// With a large ε the two placements of ε differ: PyTorch adds ε to sqrt(v̂), TF1 to sqrt(v)
+    /// and folds the bias correction into the rate. Step 1, parameter 0 (g = 0.1):
+    /// PyTorch 1 - 0.1 · 0.1 / (0.1 + 0.1) = 0.95; TF1 1 - 0.1 · sqrt(0.1) / 0.5 · 0.05 /
+    /// (sqrt(0.001) + 0.1) = 0.9759746927.
+    func testAdamEpsilonPlacementVariants() {
+        let pytorch = Adam(parameterCount: 3, learningRate: .constant(0.1), beta1: 0.5, beta2: 0.9, epsilon: 0.1)
+        assertClose(trajectory(pytorch), [
+            [0.95, -1.9333333333, 0.425],
+            [0.9125044044, -1.9808187403, 0.4145457195],
+            [0.9613560508, -2.0049546466, 0.3733486197],
+        ])
+        let tensorflow = Adam(parameterCount: 3, learningRate: .constant(0.1), beta1: 0.5, beta2: 0.9, epsilon: 0.1,
+                              variant: .tensorflow1)
+        assertClose(trajectory(tensorflow), [
+            [0.9759746927, -1.9612574113, 0.4513167019],
+            [0.9542743206, -1.9975815692, 0.4438806143],
+            [0.9914258845, -2.0167473123, 0.4120704305],
+        ])
+    }
+
+    /// PyTorch RMSprop. Step 1 without momentum: v = 0.01 g², so p moves by
+    /// lr · g / (0.1 |g| + ε) ≈ 0.1 against the gradient's sign. Step 3 leaves parameter 1
+    /// unchanged because its gradient is 0.
+    func testRMSprop() {
+        let plain = RMSprop(parameterCount: 3, learningRate: .constant(0.01), alpha: 0.99)
+        assertClose(trajectory(plain), [
+            [0.9000001, -1.90000005, 0.4000000333],
+            [0.8550988148, -1.9895323262, 0.4317660701],
+            [0.9489055998, -1.9895323262, 0.377949144],
+        ])
+        XCTAssertEqual(plain.stateBuffers.map(\.name), ["square_avg"])
+
+        // With momentum 0.9 and alpha 0.9, step 1: b = g / (sqrt(0.1) |g| + ε), p -= 0.01 b, i.e.
+        // 0.01 / sqrt(0.1) = 0.0316227766 per parameter.
+        let momentum = RMSprop(parameterCount: 3, learningRate: .constant(0.01), alpha: 0.9, momentum: 0.9)
+        assertClose(trajectory(momentum), [
+            [0.9683772334, -1.9683772284, 0.4683772267],
+            [0.9251725522, -1.9684881605, 0.4503995781],
+            [0.9162359735, -1.9685879994, 0.4161051212],
+        ])
+        XCTAssertEqual(momentum.stateBuffers.map(\.name), ["square_avg", "momentum_buffer"])
+        assertClose([Array(momentum.momentumBuffer!.storage)], [[0.8936578666, 0.009983888, 3.4294456902]], accuracy: 2e-5)
+    }
+
+    /// PyTorch SGD, lr 0.1. Momentum 0.9: b1 = g1, b2 = 0.9 g1 + g2 = [0.14, 0.22, 0.17], so
+    /// p2 = p1 - 0.1 b2 = [0.976, -2.002, 0.453]. Nesterov steps with g + 0.9 b:
+    /// step 1 moves by 0.1 · 1.9 g1 = [0.019, -0.038, 0.057].
+    func testSGD() {
+        assertClose(trajectory(SGD(parameterCount: 3, learningRate: .constant(0.1))), [
+            [0.99, -1.98, 0.47], [0.985, -2.02, 0.48], [1.015, -2.02, 0.46],
+        ])
+        let heavyBall = SGD(parameterCount: 3, learningRate: .constant(0.1), momentum: 0.9)
+        assertClose(trajectory(heavyBall), [
+            [0.99, -1.98, 0.47], [0.976, -2.002, 0.453], [0.9934, -2.0218, 0.4177],
+        ])
+        assertClose([Array(heavyBall.momentumBuffer!.storage)], [[-0.174, 0.198, 0.353]])
+        assertClose(trajectory(SGD(parameterCount: 3, learningRate: .constant(0.1), momentum: 0.9, nesterov: true)), [
+            [0.981, -1.962, 0.443], [0.9634, -2.0218, 0.4377], [1.00906, -2.03962, 0.38593],
+        ])
+    }
+
+    /// Clipping ends every update: Adam's first step gives [0.9, -1.9, 0.4], clipped to ±0.5.
+    func testWeightClipping() {
+        let adam = Adam(parameterCount: 3, learningRate: .constant(0.1), beta1: 0.5, beta2: 0.9, weightClip: 0.5)
+        assertClose(trajectory(adam, gradients: [gradients[0]]), [[0.5, -0.5, 0.4]])
+
+        var values: [Float] = [-3, -0.25, 0, 0.25, 3]
+        values.withUnsafeMutableBufferPointer { clipParameters($0, limit: 0.25) }
+        XCTAssertEqual(values, [-0.25, -0.25, 0, 0.25, 0.25])
+    }
+
+    func testSchedules() {
+        let constant = LearningRateSchedule.constant(0.3)
+        XCTAssertEqual(constant(step: 0), 0.3)
+        XCTAssertEqual(constant(step: 1000), 0.3)
+
+        let decay = LearningRateSchedule.stepDecay(initial: 0.1, factor: 0.5, interval: 10)
+        XCTAssertEqual(decay(step: 0), 0.1, accuracy: 1e-9)
+        XCTAssertEqual(decay(step: 9), 0.1, accuracy: 1e-9)
+        XCTAssertEqual(decay(step: 10), 0.05, accuracy: 1e-9)
+        XCTAssertEqual(decay(step: 25), 0.025, accuracy: 1e-9)
+
+        // minimum + (initial - minimum)(1 + cos(pi t / T)) / 2 with initial 1, minimum 0.1, T 100.
+        let cosine = LearningRateSchedule.cosine(initial: 1, minimum: 0.1, totalSteps: 100)
+        XCTAssertEqual(cosine(step: 0), 1, accuracy: 1e-6)
+        XCTAssertEqual(cosine(step: 50), 0.55, accuracy: 1e-6)
+        let quarter: Float = 0.1 + 0.9 * (1 + Float(0.5).squareRoot()) / 2  // cos(pi / 4) = sqrt(1/2)
+        XCTAssertEqual(cosine(step: 25), quarter, accuracy: 1e-6)
+        XCTAssertEqual(cosine(step: 100), 0.1, accuracy: 1e-6)
+        XCTAssertEqual(cosine(step: 150), 0.1, accuracy: 1e-6)
+
+        // The optimizer asks the schedule with the number of updates already applied.
+        let sgd = SGD(parameterCount: 3, learningRate: LearningRateSchedule { $0 == 1 ? 1 : 0 })
+        assertClose(trajectory(sgd, gradients: [[1, 1, 1], [1, 2, 3], [5, 5, 5]]),
+                    [[1, -2, 0.5], [0, -4, -2.5], [0, -4, -2.5]])
+    }
+
+    /// Restoring the state buffers and step count continues the run exactly.
+    func testCheckpointRestoreContinuesIdentically() {
+        let original = Adam(parameterCount: 3, learningRate: .stepDecay(initial: 0.1, factor: 0.5, interval: 2),
+                            beta1: 0.5, beta2: 0.9)
+        let firstTwo = trajectory(original, gradients: Array(gradients.prefix(2)))
+        let restored = Adam(parameterCount: 3, learningRate: .stepDecay(initial: 0.1, factor: 0.5, interval: 2),
+                            beta1: 0.5, beta2: 0.9)
+        for (saved, target) in zip(original.stateBuffers, restored.stateBuffers) {
+            XCTAssertEqual(saved.name, target.name)
+            _ = target.values.update(fromContentsOf: saved.values)
+        }
+        restored.stepCount = original.stepCount
+        let continued = trajectory(original, from: firstTwo[1], gradients: [gradients[2]])
+        let resumed = trajectory(restored, from: firstTwo[1], gradients: [gradients[2]])
+        XCTAssertEqual(continued, resumed)
+        XCTAssertNotEqual(resumed, trajectory(Adam(parameterCount: 3, beta1: 0.5, beta2: 0.9), from: firstTwo[1],
+                                              gradients: [gradients[2]]))
+    }
+
+    /// `step(store)` updates the store's flat parameters from its gradients.
+    func testStepOnParameterStore() {
+        let store = ParameterStore()
+        let weight = store.addParameter(name: "layer.weight", shape: [2], role: .weight(fanIn: 1, fanOut: 2))
+        let bias = store.addParameter(name: "layer.bias", shape: [1], role: .bias)
+        store.seal()
+        store.parameters.update(fromContentsOf: [1, 2, 3])
+        store.gradients.update(fromContentsOf: [1, -1, 0.5])
+        SGD(parameterCount: store.parameterCount, learningRate: .constant(0.5)).step(store)
+        XCTAssertEqual(Array(store.parameters[weight.range]), [0.5, 2.5])
+        XCTAssertEqual(Array(store.parameters[bias.range]), [2.75])
+    }
+}

@@ -165,7 +165,7 @@ public struct PreparedDataset: Sendable {
         sourceSHA256 = FileDigest.sha256(of: bytes)
         let table = try CSVTable(file: file, bytes: bytes, skipMalformedRows: options.skipsInvalidRows)
         rowsRead = table.rows.count + table.malformedRows.count
-        var log = PreparationLog(rowsRead: rowsRead, skipped: table.malformedRows, skipsInvalidRows: options.skipsInvalidRows)
+        var log = PreparationLog(skipped: table.malformedRows, skipsInvalidRows: options.skipsInvalidRows)
         if preset == .elpasolite {
             content = .elpasolites(try Self.prepareElpasolites(table, options: options, log: &log))
         } else {
@@ -397,13 +397,11 @@ private func formatted(_ value: Double) -> String {
 
 /// Collects filter steps and skipped rows while preparing.
 struct PreparationLog {
-    let rowsRead: Int
     var skipped: [DataFileError]
     let skipsInvalidRows: Bool
     var steps: [FilterStep] = []
 
-    init(rowsRead: Int, skipped: [DataFileError], skipsInvalidRows: Bool) {
-        self.rowsRead = rowsRead
+    init(skipped: [DataFileError], skipsInvalidRows: Bool) {
         self.skipped = skipped
         self.skipsInvalidRows = skipsInvalidRows
     }

@@ -113,6 +113,31 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(curve.hasPrefix("samples,unique,unique_percent\n"), curve)
     }
 
+    func testAutoencoderTrainsAndReportsDecodability() throws {
+        try prepareData()
+        let run = try succeed(["train", "--model", "matgan-ae", "--data", Self.dataPath, "--run-dir", path("ae"), "--steps", "3",
+                               "--batch-size", "16", "--log-every", "1"], ranks: 2)
+        XCTAssertTrue(run.standardOutput.contains("trained matgan-ae to step 3"), run.standardOutput)
+        let losses = try metricValues("ae", "negative_dice")
+        XCTAssertEqual(losses.count, 3)
+        XCTAssertTrue(losses.allSatisfy { $0 >= -1 && $0 <= 0 }, "negative Dice lies in [-1, 0]: \(losses)")
+
+        try succeed(["train", "--model", "matgan-mp", "--data", Self.dataPath, "--run-dir", path("ae-gan"), "--steps", "2",
+                     "--batch-size", "8"])
+        try succeed(["generate", "--checkpoint", path("ae-gan/checkpoint.h5"), "--samples", "300", "--batch-size", "100",
+                     "--output", path("ae-samples.h5")])
+        let report = try succeed(["decodability", "--checkpoint", path("ae/checkpoint.h5"), "--data", Self.dataPath,
+                                  "--samples", path("ae-samples.h5"), "--output-dir", path("ae-report")], ranks: 2)
+        XCTAssertTrue(report.standardOutput.contains("decodable training formulas:"), report.standardOutput)
+        XCTAssertTrue(report.standardOutput.contains("non-decodable training formulas the GAN generated:"), report.standardOutput)
+        let list = try String(contentsOfFile: path("ae-report/non_decodable_training.csv"), encoding: .utf8)
+        XCTAssertTrue(list.hasPrefix("formula\n"), list)
+
+        let wrong = try CommandRunner.run(["decodability", "--checkpoint", path("ae-gan/checkpoint.h5"), "--data", Self.dataPath])
+        XCTAssertNotEqual(wrong.exitCode, 0)
+        XCTAssertTrue(wrong.standardError.contains("not the autoencoder"), wrong.standardError)
+    }
+
     func testSynchronisedBatchNormOnTwoRanksFollowsOneProcess() throws {
         try prepareData()
         try succeed(trainArguments("sync-1", steps: 6, extra: ["--sync-bn", "--checkpoint-every", "0"]), ranks: 1)

@@ -44,11 +44,13 @@ public final class CompositionTrainingSet {
         sha256 = try FileDigest.sha256(ofFileAt: path)
     }
 
-    /// Reads the matrices of training rows `rows` (indices into ``trainingRows``, any order,
-    /// repeats allowed) as bytes, `rows.count * cellCount`, in the order given.
-    public func readTrainingMatrices(_ rows: [Int]) throws -> [UInt8] {
+    /// Reads the matrices of rows `rows` of `split` (indices into ``trainingRows`` or
+    /// ``holdoutRows``, any order, repeats allowed) as bytes, `rows.count * cellCount`, in the
+    /// order given.
+    public func readMatrices(_ rows: [Int], split: UInt8) throws -> [UInt8] {
+        let splitRows = split == PreparedFile.trainSplit ? trainingRows : holdoutRows
         // HDF5 reads ascending rows; read each distinct row once, then place them in order.
-        let fileRows = Array(Set(rows.map { trainingRows[$0] })).sorted()
+        let fileRows = Array(Set(rows.map { splitRows[$0] })).sorted()
         var sorted = [UInt8](repeating: 0, count: fileRows.count * cellCount)
         try sorted.withUnsafeMutableBufferPointer { _ = try matrices.readRows(at: fileRows, into: $0) }
         var position: [Int: Int] = [:]
@@ -56,7 +58,7 @@ public final class CompositionTrainingSet {
         for (index, row) in fileRows.enumerated() { position[row] = index }
         var ordered = [UInt8](repeating: 0, count: rows.count * cellCount)
         for (slot, row) in rows.enumerated() {
-            let source = position[trainingRows[row]]! * cellCount
+            let source = position[splitRows[row]]! * cellCount
             ordered[slot * cellCount ..< (slot + 1) * cellCount] = sorted[source ..< source + cellCount]
         }
         return ordered

@@ -1,3 +1,4 @@
+import Chemistry
 import NeuralNet
 
 /// This rank's training batches in order, epoch after epoch, as Float matrices.
@@ -44,7 +45,7 @@ public final class EpochBatches {
             stepInEpoch = 0
         }
         if loadedEpoch != epoch {
-            epochMatrices = try data.readTrainingMatrices(schedule.localRows(epoch: epoch))
+            epochMatrices = try data.readMatrices(schedule.localRows(epoch: epoch), split: PreparedFile.trainSplit)
             loadedEpoch = epoch
         }
         let count = schedule.localBatchSize * data.cellCount

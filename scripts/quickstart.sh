@@ -13,7 +13,10 @@ mkdir -p "$run"
 
 mpirun -np 2 "$bin" info
 [[ -f "$run/mp.h5" ]] || mpirun -np 2 "$bin" prepare --preset mp --output "$run/mp.h5"
+# The critic without batch norm and Adam at 1e-4 learns within minutes; MatGAN's own settings
+# (batch-norm critic, learning rates 1e-2 / 1e-3) need far longer (see README, "Training recipe").
 mpirun -np 2 "$bin" train --model matgan-mp --data "$run/mp.h5" --run-dir "$run/matgan-mp" \
+    --no-critic-batch-norm --init he --critic-lr 1e-4 --generator-lr 1e-4 \
     --time-limit "${TRAIN_TIME:-4m}" --checkpoint-every 2000 --log-every 200 --resume
 mpirun -np 2 "$bin" generate --checkpoint "$run/matgan-mp/checkpoint.h5" --samples "${SAMPLES:-200000}" \
     --output "$run/samples.h5"

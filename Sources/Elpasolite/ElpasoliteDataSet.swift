@@ -1,5 +1,4 @@
 import Chemistry
-import Foundation
 import Random
 
 /// One compound of the DFT data set: its ordered sites and PBE formation energy.
@@ -59,33 +58,6 @@ public struct ElpasoliteDataSet: Sendable {
 }
 
 extension Elpasolite {
-    /// The compound with element symbols `symbols` (surrounding spaces ignored) on A, B, C, D,
-    /// or an error naming the site and the problem: an unknown symbol, an element outside the
-    /// 39, or a repeated element.
-    public init(symbols: [String]) throws(ElpasoliteError) {
-        let siteNames = ["A", "B", "C", "D"]
-        guard symbols.count == Self.siteCount else {
-            throw ElpasoliteError("expected 4 element symbols (A,B,C,D), got \(symbols.count)")
-        }
-        var positions: [Int] = []
-        for (site, rawSymbol) in symbols.enumerated() {
-            let symbol = rawSymbol.trimmingCharacters(in: .whitespaces)
-            guard let element = Element(symbol: symbol) else {
-                throw ElpasoliteError("site \(siteNames[site]): '\(symbol)' is not an element symbol")
-            }
-            guard let position = Self.position(of: element) else {
-                throw ElpasoliteError("site \(siteNames[site]): \(symbol) is not one of the 39 elpasolite elements "
-                    + "(\(Self.vocabulary.map(\.symbol).joined(separator: " ")))")
-            }
-            if let earlier = positions.firstIndex(of: position) {
-                throw ElpasoliteError("\(symbol) is on both site \(siteNames[earlier]) and site \(siteNames[site]); "
-                    + "the four elements must be distinct")
-            }
-            positions.append(position)
-        }
-        self.init(sites: positions)!
-    }
-
     /// The compound with sites A and B in ascending vocabulary order: equal for a compound
     /// and its A/B swap, which are the same material.
     var canonical: Elpasolite { sites[0] < sites[1] ? self : swappingAB }

@@ -39,7 +39,7 @@ struct Bench: ParsableCommand {
                     result.samplesPerCPUSecond.map { String(format: "%.0f", $0) } ?? "-",
                     result.reference.map { String(format: "%.0f", $0) } ?? "-",
                     result.reference.map { String(format: "%.2fx", result.samplesPerSecond / $0) } ?? "-",
-                    String(format: "%.0f", ProcessMemory.peakResidentMiB),
+                    String(format: "%.0f", result.peakResidentMiB ?? ProcessMemory.peakResidentMiB),
                 ])
             }
         }
@@ -71,6 +71,8 @@ struct BenchmarkResult {
     var samplesPerCPUSecond: Double? = nil
     /// The PyTorch (1 thread, same machine) figure to compare with, if any.
     let reference: Double?
+    /// Peak resident memory of this row alone (nil: the case's peak so far is reported).
+    var peakResidentMiB: Double? = nil
 }
 
 /// Steps per wall-clock second of `step`, timed (after one warm-up call) until `seconds` have passed.
@@ -138,6 +140,7 @@ enum MatGANBenchmarks {
     /// WGAN-GP training (5 critic updates with penalty per generator update) on synthetic
     /// composition matrices; counts real samples consumed.
     static func training(_ variant: MatGANVariant, batch: Int, reference: Double, seconds: Double) -> BenchmarkResult {
+        ProcessMemory.resetPeak()
         let generator = MatGANNetworks.generator(variant, maxBatch: batch)
         let critic = MatGANNetworks.critic(variant, maxBatch: batch)
         MatGANNetworks.initializeGenerator(generator.store, .he, seed: 1)
@@ -158,11 +161,13 @@ enum MatGANBenchmarks {
         return BenchmarkResult(
             workload: "\(variant.rawValue.uppercased()) WGAN-GP train, \(criticIterations) critic/G update",
             batch: batch, samplesPerSecond: rate.perSecond * samplesPerStep,
-            samplesPerCPUSecond: rate.perCPUSecond * samplesPerStep, reference: reference)
+            samplesPerCPUSecond: rate.perCPUSecond * samplesPerStep, reference: reference,
+            peakResidentMiB: ProcessMemory.peakResidentMiB)
     }
 
     /// Generator inference (running batch-norm averages) on N(0, 1) noise.
     static func generation(_ variant: MatGANVariant, batch: Int, reference: Double, seconds: Double) -> BenchmarkResult {
+        ProcessMemory.resetPeak()
         let generator = MatGANNetworks.generator(variant, maxBatch: batch)
         MatGANNetworks.initializeGenerator(generator.store, .he, seed: 1)
         let noise = FloatBuffer(count: batch * generator.inputCount)
@@ -174,7 +179,7 @@ enum MatGANBenchmarks {
         return BenchmarkResult(
             workload: "\(variant.rawValue.uppercased()) generator inference", batch: batch,
             samplesPerSecond: rate.perSecond * Double(batch), samplesPerCPUSecond: rate.perCPUSecond * Double(batch),
-            reference: reference)
+            reference: reference, peakResidentMiB: ProcessMemory.peakResidentMiB)
     }
 
     /// `count` composition-like matrices [85, 8, 1]: 2-5 elements, one count cell each.

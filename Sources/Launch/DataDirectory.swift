@@ -24,12 +24,13 @@ struct DataOptions: ParsableArguments {
         } else {
             tried.append("$MATGAN_DATA (not set)")
         }
-        for root in DataOptions.packageRootCandidates() {
+        let roots = DataOptions.packageRootCandidates()
+        for root in roots {
             let url = root.deletingLastPathComponent().appendingPathComponent("shared/data").standardizedFileURL
             if DataOptions.isDirectory(url) { return url }
             tried.append("\(url.path) (beside the checkout \(root.path))")
         }
-        if tried.count == 1 { tried.append("../shared/data (no package checkout found above the binary or the working directory)") }
+        if roots.isEmpty { tried.append("../shared/data (no package checkout found above the binary or the working directory)") }
         throw ValidationError("""
             no data directory found; tried:
               \(tried.joined(separator: "\n  "))

@@ -9,7 +9,8 @@ struct ElpasoliteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "elpasolite",
         abstract: "The elpasolite benchmark: kernel-ridge oracle over all 1,974,024 ABC2D6 tuples.",
-        subcommands: [ElpasoliteOracleCommand.self, ElpasolitePredictCommand.self, ElpasoliteEvaluateCommand.self])
+        subcommands: [ElpasoliteOracleCommand.self, ElpasolitePredictCommand.self, ElpasoliteEvaluateCommand.self,
+                      ElpasoliteSweepCommand.self])
 }
 
 /// `matgan-dist elpasolite oracle`: train the oracle and label the whole space.
@@ -230,23 +231,13 @@ struct ElpasoliteEvaluateCommand: ParsableCommand {
                 if let space { curve.record(samples: $0, unique: $1, space: space) }
             }
             guard let space else { return }
-            var referenceSet = space.dataSetBitmap
-            referenceSet.formIntersection(space.classBitmaps[requestedClass - 1])
-            let metrics = ClassMetrics(unique: unique, requestedClass: requestedClass, space: space,
-                                       reference: SiteFrequencies(referenceSet))
-            let prefix = outputPrefix ?? "elpasolite-class\(requestedClass)"
-            try (ClassMetrics.csvHeader + "\n" + metrics.csvRow + "\n").write(toFile: prefix + "-metrics.csv", atomically: true, encoding: .utf8)
-            try curve.csv.write(toFile: prefix + "-curve.csv", atomically: true, encoding: .utf8)
-            try curve.svg(title: "Discoveries, requested class \(requestedClass)")
-                .write(toFile: prefix + "-curve.svg", atomically: true, encoding: .utf8)
-            print(String(format: """
-                class %d: %d samples (%d valid, %lld invalid), %d distinct valid
-                precision %.4f, neighbouring precision %.4f, coverage %.4f, neighbouring coverage %.4f, \
-                JS distance %.4f (against %d DFT tuples of the class)
-                """, requestedClass, lines.count, lines.count - Int(invalid), invalid, metrics.uniqueCount,
-                metrics.precision, metrics.neighbouringPrecision, metrics.coverage, metrics.neighbouringCoverage,
-                metrics.jensenShannonDistance, referenceSet.count))
-            print("wrote \(prefix)-metrics.csv, \(prefix)-curve.csv, \(prefix)-curve.svg")
+            let outputs = ElpasoliteOutputs(requestedClass: requestedClass, unique: unique, space: space,
+                                            prefix: outputPrefix ?? "elpasolite-class\(requestedClass)")
+            try outputs.write(curve: curve)
+            print(String(format: "class %d: %d samples (%d valid, %lld invalid), %d distinct valid", requestedClass,
+                         lines.count, lines.count - Int(invalid), invalid, outputs.metrics.uniqueCount))
+            print(outputs.summary)
+            print("wrote \(outputs.prefix)-metrics.csv, \(outputs.prefix)-curve.csv, \(outputs.prefix)-curve.svg")
         }
     }
 }

@@ -6,6 +6,34 @@ import Models
 
 extension MatGANModel: ExpressibleByArgument {}
 extension WeightInitialization: ExpressibleByArgument {}
+extension ElpasoliteModel: ExpressibleByArgument {}
+
+/// A model `train --model` accepts: one of MatGAN's or one of the elpasolite benchmark's.
+enum TrainableModel: ExpressibleByArgument {
+    case matgan(MatGANModel)
+    case elpasolite(ElpasoliteModel)
+
+    init?(argument: String) {
+        if let model = MatGANModel(rawValue: argument) {
+            self = .matgan(model)
+        } else if let model = ElpasoliteModel(rawValue: argument) {
+            self = .elpasolite(model)
+        } else {
+            return nil
+        }
+    }
+
+    static var allValueStrings: [String] {
+        MatGANModel.allCases.map(\.rawValue) + ElpasoliteModel.allCases.map(\.rawValue)
+    }
+
+    var name: String {
+        switch self {
+        case .matgan(let model): model.rawValue
+        case .elpasolite(let model): model.rawValue
+        }
+    }
+}
 
 /// `matgan-dist train`: data-parallel training of a model on a prepared HDF5 file.
 struct Train: ParsableCommand {
@@ -17,10 +45,16 @@ struct Train: ParsableCommand {
             and writes RUN-DIR/checkpoint.h5 every --checkpoint-every steps, at the end, and when \
             the job receives SIGTERM (Slurm's warning before a time-out). --resume continues from \
             that checkpoint. Defaults are the paper's hyper-parameters for the model.
+
+            The elpasolite models (Türk et al.) train on `prepare --preset elpasolite` output \
+            (its training split; prepare with --holdout-fraction 0 for the paper's 21,112 rows) \
+            with class-balanced batches; they stop after the paper's updates (cVAE 10,000, cGAN \
+            200,000 generator updates) unless a limit is given, and use --generator-lr as their \
+            learning rate (both networks of the cGAN).
             """)
 
-    @Option(help: ArgumentHelp("matgan-mp, matgan-oqmd or matgan-ae.", valueName: "model"))
-    var model: MatGANModel
+    @Option(help: ArgumentHelp("matgan-mp, matgan-oqmd, matgan-ae, elpasolite-cvae or elpasolite-cgan.", valueName: "model"))
+    var model: TrainableModel
 
     @Option(help: ArgumentHelp("Prepared HDF5 file (from `matgan-dist prepare`).", valueName: "file"))
     var data: String
@@ -37,10 +71,12 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("time-limit"), help: ArgumentHelp("Stop after this wall-clock time, e.g. 90s, 15m, 2h.", valueName: "time"))
     var timeLimit: String?
 
-    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Global batch over all ranks (MP 32, OQMD 512, AE 1024).", valueName: "n"))
+    @Option(name: .customLong("batch-size"), help: ArgumentHelp(
+        "Global batch over all ranks (MP 32, OQMD 512, AE 1024, cVAE 500, cGAN 100).", valueName: "n"))
     var batchSize: Int?
 
-    @Option(name: .customLong("generator-lr"), help: ArgumentHelp("Generator (or autoencoder) learning rate (1e-3).", valueName: "rate"))
+    @Option(name: .customLong("generator-lr"), help: ArgumentHelp(
+        "Generator (or autoencoder) learning rate (1e-3; cVAE 1e-3, cGAN 1e-5).", valueName: "rate"))
     var generatorLearningRate: Float?
 
     @Option(name: .customLong("critic-lr"), help: ArgumentHelp("Critic learning rate (MP 1e-2, OQMD 5e-3).", valueName: "rate"))
@@ -55,8 +91,18 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("penalty-weight"), help: ArgumentHelp("Gradient-penalty weight lambda (10).", valueName: "w"))
     var penaltyWeight: Float?
 
-    @Option(name: .customLong("critic-iterations"), help: ArgumentHelp("Critic updates per generator update (1).", valueName: "n"))
+    @Flag(name: .customLong("no-critic-batch-norm"), help: "Leave batch norm out of the critic (MatGAN's code has it; WGAN-GP advises against it).")
+    var noCriticBatchNorm = false
+
+    @Option(name: .customLong("critic-iterations"), help: ArgumentHelp("Critic updates per generator update (1; cGAN 5).", valueName: "n"))
     var criticIterations: Int?
+
+    @Option(name: .customLong("kl-weight"), help: ArgumentHelp("Weight of the cVAE's KL term (0.1).", valueName: "w"))
+    var klWeight: Float?
+
+    @Option(name: .customLong("train-fraction"), help: ArgumentHelp(
+        "Elpasolite models: train on this seeded share of the training rows (1).", valueName: "f"))
+    var trainFraction: Double?
 
     @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialisation: normal (N(0,1), the released code's), he or glorot.", valueName: "kind"))
     var initialization: WeightInitialization?
@@ -89,6 +135,22 @@ struct Train: ParsableCommand {
         }
         if checkpointInterval < 0 { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointInterval)") }
         if let timeLimit { _ = try Self.seconds(timeLimit) }
+        if let trainFraction, !(trainFraction > 0 && trainFraction <= 1) {
+            throw ValidationError("--train-fraction must be in (0, 1], got \(trainFraction)")
+        }
+        switch model {
+        case .matgan:
+            for (name, given) in [("--kl-weight", klWeight != nil), ("--train-fraction", trainFraction != nil)] where given {
+                throw ValidationError("\(name) applies to the elpasolite models only, not \(model.name)")
+            }
+        case .elpasolite:
+            for (name, given) in [("--critic-lr", criticLearningRate != nil), ("--beta1", beta1 != nil), ("--beta2", beta2 != nil),
+                                  ("--init", initialization != nil), ("--no-critic-batch-norm", noCriticBatchNorm),
+                                  ("--pytorch-adam", pytorchAdam), ("--sync-bn", synchronisedBatchNorm)] where given {
+                throw ValidationError("\(name) applies to the MatGAN models only; \(model.name) uses the paper's Adam "
+                                      + "(PyTorch defaults, one --generator-lr) and has no batch norm")
+            }
+        }
     }
 
     /// Seconds in "90", "90s", "15m", "2h" or "1h30m".
@@ -119,46 +181,78 @@ struct Train: ParsableCommand {
         RankLogHandler.bootstrap(rank: world.rank, verbose: verbose)
         let logger = Logger(label: "matgan-dist.train")
         try world.abortingOnError {
-            let stop = StopCondition(maximumSteps: steps, maximumEpochs: epochs ?? (steps == nil && timeLimit == nil ? 1000 : nil),
-                                     maximumSeconds: try timeLimit.map(Self.seconds))
-            var configuration = MatGANConfiguration.defaults(for: model, stop: stop)
-            if let batchSize { configuration.batchSize = batchSize }
-            if let generatorLearningRate { configuration.generatorLearningRate = generatorLearningRate }
-            if let criticLearningRate { configuration.criticLearningRate = criticLearningRate }
-            if let beta1 { configuration.beta1 = beta1 }
-            if let beta2 { configuration.beta2 = beta2 }
-            if let penaltyWeight { configuration.penaltyWeight = penaltyWeight }
-            if let criticIterations { configuration.criticIterations = criticIterations }
-            if let initialization { configuration.initialization = initialization }
-            configuration.tensorFlowAdam = !pytorchAdam
-            configuration.seed = seed
-            configuration.synchronisedBatchNorm = synchronisedBatchNorm
-            configuration.checkpointInterval = checkpointInterval
-            configuration.logInterval = logInterval
-
-            let runURL = URL(fileURLWithPath: runDirectory ?? "runs/\(model.rawValue)")
+            let maximumSeconds = try timeLimit.map(Self.seconds)
+            let runURL = URL(fileURLWithPath: runDirectory ?? "runs/\(model.name)")
             if world.isRoot {
                 try FileManager.default.createDirectory(at: runURL, withIntermediateDirectories: true)
             }
             try world.barrier()
-            logger.info("\(world.size) rank(s); configuration \(configuration.json)")
-            let summary: (steps: Int, seconds: Double, samplesPerSecond: Double, reason: String, checkpoint: String)
-            if model == .matganAE {
-                let training = try AutoencoderTraining(configuration: configuration, dataPath: data, runDirectory: runURL,
-                                                       resume: resume, world: world, logger: logger)
-                let result = try training.run()
-                summary = (result.steps, result.seconds, result.samplesPerSecond, result.stopReason, training.checkpointPath)
-            } else {
-                let training = try MatGANTraining(configuration: configuration, dataPath: data, runDirectory: runURL,
-                                                  resume: resume, world: world, logger: logger)
-                let result = try training.run()
-                summary = (result.steps, result.seconds, result.samplesPerSecond, result.stopReason, training.checkpointPath)
+            let summary: TrainingSummary
+            let checkpoint: String
+            switch model {
+            case .matgan(let model):
+                let stop = StopCondition(maximumSteps: steps, maximumEpochs: epochs ?? (steps == nil && timeLimit == nil ? 1000 : nil),
+                                         maximumSeconds: maximumSeconds)
+                let configuration = matganConfiguration(model, stop: stop)
+                logger.info("\(world.size) rank(s); configuration \(configuration.json)")
+                if model == .matganAE {
+                    let training = try AutoencoderTraining(configuration: configuration, dataPath: data, runDirectory: runURL,
+                                                           resume: resume, world: world, logger: logger)
+                    (summary, checkpoint) = (try training.run(), training.checkpointPath)
+                } else {
+                    let training = try MatGANTraining(configuration: configuration, dataPath: data, runDirectory: runURL,
+                                                      resume: resume, world: world, logger: logger)
+                    (summary, checkpoint) = (try training.run(), training.checkpointPath)
+                }
+            case .elpasolite(let model):
+                let limited = steps != nil || epochs != nil || maximumSeconds != nil
+                let stop = limited ? StopCondition(maximumSteps: steps, maximumEpochs: epochs, maximumSeconds: maximumSeconds) : nil
+                let configuration = elpasoliteConfiguration(model, stop: stop)
+                logger.info("\(world.size) rank(s); configuration \(configuration.json)")
+                let training = try ElpasoliteTraining(configuration: configuration, dataPath: data, runDirectory: runURL,
+                                                      resume: resume, world: world, logger: logger)
+                (summary, checkpoint) = (try training.run(), training.checkpointPath)
             }
             if world.isRoot {
-                print("trained \(model.rawValue) to step \(summary.steps) in \(String(format: "%.1f", summary.seconds)) s "
-                      + "(\(Int(summary.samplesPerSecond)) samples/s on \(world.size) rank(s)): \(summary.reason)")
-                print("checkpoint: \(summary.checkpoint)")
+                print("trained \(model.name) to step \(summary.steps) in \(String(format: "%.1f", summary.seconds)) s "
+                      + "(\(Int(summary.samplesPerSecond)) samples/s on \(world.size) rank(s)): \(summary.stopReason)")
+                print("checkpoint: \(checkpoint)")
             }
         }
+    }
+
+    /// The paper's MatGAN configuration with the given options applied.
+    private func matganConfiguration(_ model: MatGANModel, stop: StopCondition) -> MatGANConfiguration {
+        var configuration = MatGANConfiguration.defaults(for: model, stop: stop)
+        if let batchSize { configuration.batchSize = batchSize }
+        if let generatorLearningRate { configuration.generatorLearningRate = generatorLearningRate }
+        if let criticLearningRate { configuration.criticLearningRate = criticLearningRate }
+        if let beta1 { configuration.beta1 = beta1 }
+        if let beta2 { configuration.beta2 = beta2 }
+        if let penaltyWeight { configuration.penaltyWeight = penaltyWeight }
+        if let criticIterations { configuration.criticIterations = criticIterations }
+        if let initialization { configuration.initialization = initialization }
+        configuration.tensorFlowAdam = !pytorchAdam
+        configuration.criticBatchNorm = !noCriticBatchNorm
+        configuration.seed = seed
+        configuration.synchronisedBatchNorm = synchronisedBatchNorm
+        configuration.checkpointInterval = checkpointInterval
+        configuration.logInterval = logInterval
+        return configuration
+    }
+
+    /// The paper's elpasolite configuration with the given options applied.
+    private func elpasoliteConfiguration(_ model: ElpasoliteModel, stop: StopCondition?) -> ElpasoliteConfiguration {
+        var configuration = ElpasoliteConfiguration.defaults(for: model, stop: stop)
+        if let batchSize { configuration.batchSize = batchSize }
+        if let generatorLearningRate { configuration.learningRate = generatorLearningRate }
+        if let penaltyWeight { configuration.penaltyWeight = penaltyWeight }
+        if let criticIterations { configuration.criticIterations = criticIterations }
+        if let klWeight { configuration.klWeight = klWeight }
+        if let trainFraction { configuration.trainFraction = trainFraction }
+        configuration.seed = seed
+        configuration.checkpointInterval = checkpointInterval
+        configuration.logInterval = logInterval
+        return configuration
     }
 }

@@ -21,10 +21,15 @@ public enum Padding: Sendable, Equatable {
 /// `gridHeight × gridWidth` positions over an NHWC "image" `[imageHeight, imageWidth, channels]`.
 /// A Conv2d maps image → grid; a ConvTranspose2d maps grid → image with the same geometry.
 public struct ConvolutionGeometry: Sendable, Equatable {
+    /// Image size (a Conv2d's input, a ConvTranspose2d's output).
     public let imageHeight: Int, imageWidth: Int, channels: Int
+    /// Kernel size.
     public let kernelHeight: Int, kernelWidth: Int
+    /// Strides.
     public let strideHeight: Int, strideWidth: Int
+    /// Zero padding around the image.
     public let padTop: Int, padBottom: Int, padLeft: Int, padRight: Int
+    /// Kernel placements (a Conv2d's output size, a ConvTranspose2d's input size).
     public let gridHeight: Int, gridWidth: Int
 
     /// Geometry over an image with `padding`; the grid size follows from the padded image.

@@ -90,15 +90,16 @@ public final class ElpasoliteDoubleDQNTrainer: @unchecked Sendable {
     private let targets: FloatBuffer
     private let valueGradient: FloatBuffer
 
-    /// A trainer over two networks built with the same `seed` (the target starts as a copy).
+    /// A trainer over two networks for `batch` transitions, built with the same `seed` (the
+    /// target starts as a copy).
     public init(
-        maxBatch: Int = 250, batch: Int = 250, learningRate: Float = 1e-5, discount: Float = 0.999,
-        targetSyncInterval: Int = 10, penalty: Loss.TemporalDifferencePenalty = .huber, seed: UInt64
+        batch: Int = 250, learningRate: Float = 1e-5, discount: Float = 0.999, targetSyncInterval: Int = 10,
+        penalty: Loss.TemporalDifferencePenalty = .huber, seed: UInt64
     ) {
-        precondition(batch > 0 && batch <= maxBatch, "ElpasoliteDoubleDQNTrainer: batch \(batch) outside 1...\(maxBatch)")
+        precondition(batch > 0, "ElpasoliteDoubleDQNTrainer: batch must be positive, got \(batch)")
         precondition(targetSyncInterval > 0, "ElpasoliteDoubleDQNTrainer: targetSyncInterval must be positive")
-        online = ElpasoliteQNetwork(maxBatch: maxBatch, seed: seed)
-        target = ElpasoliteQNetwork(maxBatch: maxBatch, seed: seed)
+        online = ElpasoliteQNetwork(maxBatch: batch, seed: seed)
+        target = ElpasoliteQNetwork(maxBatch: batch, seed: seed)
         self.batch = batch
         self.discount = discount
         self.targetSyncInterval = targetSyncInterval

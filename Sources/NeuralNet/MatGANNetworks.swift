@@ -98,9 +98,10 @@ public enum MatGANNetworks {
         return layers
     }
 
-    /// The critic's convolution stack: `[85, 8, 1]` → its last feature map, flattened.
+    /// The critic's convolution stack: `[85, 8, 1]` → its last feature map, flattened. Without
+    /// `batchNorm` the stages that have batch norm in the paper go without it.
     private static func convolutionStack(
-        _ variant: MatGANVariant, store: ParameterStore, name: String, maxBatch: Int
+        _ variant: MatGANVariant, store: ParameterStore, name: String, maxBatch: Int, batchNorm: Bool = true
     ) -> [any Layer] {
         var layers: [any Layer] = []
         var input = (85, 8, 1)
@@ -111,7 +112,7 @@ public enum MatGANNetworks {
                 kernel: (stage.kernel, stage.kernel), stride: stage.stride, maxBatch: maxBatch)
             precondition(convolution.outputShape == shape, "MatGAN \(variant) \(name): conv\(index + 1) gives \(convolution.outputShape), expected \(shape)")
             layers.append(convolution)
-            if stage.batchNorm {
+            if stage.batchNorm && batchNorm {
                 layers.append(BatchNorm(store: store, name: "\(name).conv\(index + 1)_bn", shape: shape))
             }
             layers.append(Activation(.leakyReLU(slope: criticSlope), shape: shape))
@@ -121,11 +122,12 @@ public enum MatGANNetworks {
         return layers
     }
 
-    /// Critic layers: `[85, 8, 1]` → one unbounded score per sample.
+    /// Critic layers: `[85, 8, 1]` → one unbounded score per sample. `batchNorm: false` drops the
+    /// critic's batch norm (WGAN-GP's recommendation; MatGAN's code keeps it).
     public static func criticLayers(
-        _ variant: MatGANVariant, store: ParameterStore, name: String = "critic", maxBatch: Int
+        _ variant: MatGANVariant, store: ParameterStore, name: String = "critic", maxBatch: Int, batchNorm: Bool = true
     ) -> [any Layer] {
-        var layers = convolutionStack(variant, store: store, name: name, maxBatch: maxBatch)
+        var layers = convolutionStack(variant, store: store, name: name, maxBatch: maxBatch, batchNorm: batchNorm)
         layers.append(Linear(store: store, name: "\(name).dense", inputCount: layers.last!.outputCount, outputCount: 1))
         return layers
     }
@@ -146,9 +148,10 @@ public enum MatGANNetworks {
     }
 
     /// A critic network with its own store.
-    public static func critic(_ variant: MatGANVariant, maxBatch: Int) -> Sequential {
+    public static func critic(_ variant: MatGANVariant, maxBatch: Int, batchNorm: Bool = true) -> Sequential {
         let store = ParameterStore()
-        return Sequential(store: store, layers: criticLayers(variant, store: store, maxBatch: maxBatch), maxBatch: maxBatch)
+        return Sequential(store: store, layers: criticLayers(variant, store: store, maxBatch: maxBatch, batchNorm: batchNorm),
+                          maxBatch: maxBatch)
     }
 
     /// The autoencoder: encoder and decoder (the generator architecture) sharing one store, so

@@ -117,6 +117,17 @@ final class TrainingPiecesTests: XCTestCase {
         }
     }
 
+    func testCriticWithoutBatchNormDropsOnlyTheNormLayers() {
+        let withNorm = MatGANNetworks.critic(.icsd, maxBatch: 2)
+        let withoutNorm = MatGANNetworks.critic(.icsd, maxBatch: 2, batchNorm: false)
+        XCTAssertEqual(withNorm.store.parameterCount, 242_289)
+        // γ and β of the four normalised stages (16 + 32 + 64 + 128 channels).
+        XCTAssertEqual(withoutNorm.store.parameterCount, 242_289 - 2 * (16 + 32 + 64 + 128))
+        XCTAssertEqual(withoutNorm.store.stateCount, 0)
+        XCTAssertFalse(withoutNorm.layers.contains { $0 is BatchNorm })
+        XCTAssertEqual(withoutNorm.outputShape, [1])
+    }
+
     func testJensenShannonDistanceByHand() {
         XCTAssertEqual(jensenShannonDistance([1, 2, 3], [2, 4, 6]), 0, accuracy: 1e-12)
         XCTAssertEqual(jensenShannonDistance([1, 0], [0, 1]), 1, accuracy: 1e-12)

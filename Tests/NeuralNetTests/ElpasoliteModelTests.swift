@@ -335,7 +335,7 @@ final class ElpasoliteModelTests: XCTestCase {
     /// own backward is checked layer by layer elsewhere; this checks the update's wiring exactly.)
     func testDoubleDQNUpdate() {
         let batch = 3
-        let trainer = ElpasoliteDoubleDQNTrainer(maxBatch: batch, batch: batch, targetSyncInterval: 3, seed: 8)
+        let trainer = ElpasoliteDoubleDQNTrainer(batch: batch, targetSyncInterval: 3, seed: 8)
         let online = trainer.online, target = trainer.target, store = online.network.store
         // Online Q = −target Q: negate the online output layer, so the online argmax is the target's
         // argmin and a plain DQN target (max of Q_target) would differ from the double-DQN one.

@@ -20,9 +20,10 @@ public final class AutoencoderTraining {
     private let batches: EpochBatches
     private let parallel: DataParallel
     private let lossGradient: FloatBuffer
+    private let replicated: ReplicatedRun
 
     /// Where checkpoints go.
-    public var checkpointPath: String { runDirectory.appendingPathComponent("checkpoint.h5").path }
+    public var checkpointPath: String { replicated.checkpointPath }
 
     /// Builds the networks and either initialises them (rank 0, broadcast) or restores the
     /// run directory's checkpoint. Collective.
@@ -45,27 +46,13 @@ public final class AutoencoderTraining {
         if configuration.synchronisedBatchNorm, let hook = parallel.synchronisedBatchNorm {
             for layer in encoder.layers + decoder.layers { (layer as? BatchNorm)?.statisticsHook = hook }
         }
-
-        if resume, FileManager.default.fileExists(atPath: checkpointPath) {
-            var position = [Int64](repeating: 0, count: 2)
-            if world.isRoot {
-                try MatGANTraining.checkCompatible(try Checkpoint.readHeader(checkpointPath), configuration: configuration,
-                                                   data: data, path: checkpointPath)
-                let restored = try Checkpoint.restore(from: checkpointPath, networks: networks, optimizers: optimizers)
-                position = [restored.counters["epoch"] ?? 0, restored.counters["step_in_epoch"] ?? 0]
-                logger.info("resuming from \(checkpointPath) at step \(restored.header.step)")
-            }
-            try world.broadcast(&position, root: 0)
-            batches.seek(epoch: Int(position[0]), stepInEpoch: Int(position[1]))
-            try parallel.broadcastFromRoot([optimizer])
-        } else if world.isRoot {
-            encoder.store.initializeWeights(configuration.initialization.initializer, seed: configuration.seed)
-        }
-        try parallel.broadcastFromRoot([encoder.store])
+        replicated = ReplicatedRun(
+            world: world, configuration: configuration, data: data, networks: [("autoencoder", encoder.store)],
+            optimizers: [("autoencoder", optimizer)], checkpointPath: runDirectory.appendingPathComponent("checkpoint.h5").path,
+            counterNames: ["epoch", "step_in_epoch"])
+        let counters = try replicated.start(resume: resume, logger: logger)
+        batches.seek(epoch: Int(counters["epoch"]!), stepInEpoch: Int(counters["step_in_epoch"]!))
     }
-
-    private var networks: [(name: String, store: ParameterStore)] { [("autoencoder", encoder.store)] }
-    private var optimizers: [(name: String, optimizer: any Optimizer)] { [("autoencoder", optimizer)] }
 
     /// Updates done so far.
     public var step: Int { optimizer.stepCount }
@@ -122,13 +109,8 @@ public final class AutoencoderTraining {
 
     /// Averages batch-norm statistics over the ranks, then rank 0 writes the checkpoint. Collective.
     public func writeCheckpoint() throws {
-        try parallel.averageBatchNormState([encoder.store])
-        guard world.isRoot else { return }
-        let header = Checkpoint.Header(
-            model: configuration.model.rawValue, step: step, epoch: batches.completedEpochs, seed: configuration.seed,
-            configuration: configuration.json, dataFile: data.path, dataSHA256: data.sha256, worldSize: world.size)
-        try Checkpoint(header: header, networks: networks, optimizers: optimizers,
-                       counters: ["epoch": Int64(batches.epoch), "step_in_epoch": Int64(batches.stepInEpoch)])
-            .write(to: checkpointPath)
+        try replicated.writeCheckpoint(step: step, completedEpochs: batches.completedEpochs, counters: [
+            "epoch": Int64(batches.epoch), "step_in_epoch": Int64(batches.stepInEpoch),
+        ])
     }
 }

@@ -45,6 +45,9 @@ public struct MatGANConfiguration: Codable, Sendable, Equatable {
     /// Adam as TensorFlow 1 applies it (MatGAN's code) or as PyTorch does.
     public var tensorFlowAdam: Bool
     public var penaltyWeight: Float
+    /// Batch norm in the critic, as MatGAN's code (the WGAN-GP paper advises against it: each
+    /// of the critic's three batches is normalised on its own).
+    public var criticBatchNorm: Bool
     /// Critic updates per generator update (`disc_iters`).
     public var criticIterations: Int
     public var initialization: WeightInitialization
@@ -69,6 +72,7 @@ public struct MatGANConfiguration: Codable, Sendable, Equatable {
             epsilon: 1e-8,
             tensorFlowAdam: true,
             penaltyWeight: 10,
+            criticBatchNorm: true,
             criticIterations: 1,
             initialization: .normal,
             seed: 1,

@@ -21,10 +21,10 @@ public final class MatGANTraining {
     public let critic: Sequential
     public let trainer: WassersteinGP
     private let batches: EpochBatches
-    private let parallel: DataParallel
+    private let replicated: ReplicatedRun
 
     /// Where checkpoints go.
-    public var checkpointPath: String { runDirectory.appendingPathComponent("checkpoint.h5").path }
+    public var checkpointPath: String { replicated.checkpointPath }
 
     /// Builds the networks and optimizers, then either initialises them (rank 0, broadcast) or,
     /// with `resume` and an existing checkpoint, restores them. Collective.
@@ -40,7 +40,7 @@ public final class MatGANTraining {
                                          rank: world.rank, worldSize: world.size, seed: derivedSeed(configuration.seed, label: "batches"))
         let local = schedule.localBatchSize
         generator = MatGANNetworks.generator(configuration.model.variant, maxBatch: local)
-        critic = MatGANNetworks.critic(configuration.model.variant, maxBatch: local)
+        critic = MatGANNetworks.critic(configuration.model.variant, maxBatch: local, batchNorm: configuration.criticBatchNorm)
         let generatorOptimizer = Adam(
             parameterCount: generator.store.parameterCount, learningRate: .constant(configuration.generatorLearningRate),
             beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.epsilon,
@@ -54,55 +54,23 @@ public final class MatGANTraining {
             penaltyWeight: configuration.penaltyWeight, criticIterations: configuration.criticIterations,
             randomness: SampleRandomness(seed: derivedSeed(configuration.seed, label: "training noise"),
                                          sampleOffset: world.rank, sampleStride: world.size))
-        parallel = DataParallel(world: world)
+        let parallel = DataParallel(world: world)
         trainer.gradientHook = parallel.gradientAverager
         if configuration.synchronisedBatchNorm { trainer.batchNormHook = parallel.synchronisedBatchNorm }
         batches = EpochBatches(schedule: schedule, data: data)
-
-        if resume, FileManager.default.fileExists(atPath: checkpointPath) {
-            var position = [Int64](repeating: 0, count: 3)
-            if world.isRoot {
-                try MatGANTraining.checkCompatible(try Checkpoint.readHeader(checkpointPath), configuration: configuration,
-                                                   data: data, path: checkpointPath)
-                let restored = try Checkpoint.restore(from: checkpointPath, networks: networks, optimizers: optimizers)
-                position = [restored.counters["epoch"] ?? 0, restored.counters["step_in_epoch"] ?? 0,
-                            restored.counters["random_update"] ?? 0]
-                logger.info("resuming from \(checkpointPath) at step \(restored.header.step), epoch \(position[0])")
-            }
-            // Rank 0's verdict on the checkpoint reaches every rank before anything else.
-            try world.broadcast(&position, root: 0)
-            batches.seek(epoch: Int(position[0]), stepInEpoch: Int(position[1]))
-            trainer.randomness.update = UInt64(position[2])
-            try parallel.broadcastFromRoot(optimizers.map(\.optimizer))
-        } else if world.isRoot {
-            for store in [generator.store, critic.store] {
-                store.initializeWeights(configuration.initialization.initializer, seed: configuration.seed)
-            }
-        }
-        try parallel.broadcastFromRoot([generator.store, critic.store])
-    }
-
-    private var networks: [(name: String, store: ParameterStore)] {
-        [("generator", generator.store), ("critic", critic.store)]
-    }
-
-    private var optimizers: [(name: String, optimizer: any Optimizer)] {
-        [("generator", trainer.generatorOptimizer), ("critic", trainer.criticOptimizer)]
+        replicated = ReplicatedRun(
+            world: world, configuration: configuration, data: data,
+            networks: [("generator", generator.store), ("critic", critic.store)],
+            optimizers: [("generator", generatorOptimizer), ("critic", criticOptimizer)],
+            checkpointPath: runDirectory.appendingPathComponent("checkpoint.h5").path,
+            counterNames: ["epoch", "step_in_epoch", "random_update"])
+        let counters = try replicated.start(resume: resume, logger: logger)
+        batches.seek(epoch: Int(counters["epoch"]!), stepInEpoch: Int(counters["step_in_epoch"]!))
+        trainer.randomness.update = UInt64(counters["random_update"]!)
     }
 
     /// Generator updates done so far.
     public var step: Int { trainer.generatorOptimizer.stepCount }
-
-    static func checkCompatible(_ header: Checkpoint.Header, configuration: MatGANConfiguration,
-                                data: CompositionTrainingSet, path: String) throws {
-        guard header.model == configuration.model.rawValue else {
-            throw CheckpointError(path: path, message: "is for model \(header.model), not \(configuration.model.rawValue)")
-        }
-        guard header.dataSHA256 == data.sha256 else {
-            throw CheckpointError(path: path, message: "was trained on \(header.dataFile) (SHA-256 \(header.dataSHA256.prefix(12))…), "
-                                  + "not on \(data.path) (SHA-256 \(data.sha256.prefix(12))…); use the same data file or a new run directory")
-        }
-    }
 
     /// Trains until the stop condition or a termination signal, then checkpoints. Collective.
     public func run() throws -> TrainingSummary {
@@ -133,15 +101,9 @@ public final class MatGANTraining {
 
     /// Averages batch-norm statistics over the ranks, then rank 0 writes the checkpoint. Collective.
     public func writeCheckpoint() throws {
-        try parallel.averageBatchNormState([generator.store, critic.store])
-        guard world.isRoot else { return }
-        let header = Checkpoint.Header(
-            model: configuration.model.rawValue, step: step, epoch: batches.completedEpochs, seed: configuration.seed,
-            configuration: configuration.json, dataFile: data.path, dataSHA256: data.sha256, worldSize: world.size)
-        let counters: [String: Int64] = [
+        try replicated.writeCheckpoint(step: step, completedEpochs: batches.completedEpochs, counters: [
             "epoch": Int64(batches.epoch), "step_in_epoch": Int64(batches.stepInEpoch),
             "random_update": Int64(trainer.randomness.update),
-        ]
-        try Checkpoint(header: header, networks: networks, optimizers: optimizers, counters: counters).write(to: checkpointPath)
+        ])
     }
 }

@@ -1,0 +1,206 @@
+import ArgumentParser
+import Chemistry
+import Distributed
+import Elpasolite
+import Foundation
+import Logging
+import Models
+
+/// `matgan-dist elpasolite sweep`: conditional generation from a trained model until a budget
+/// of valid samples, with Türk et al.'s metrics; with `--fits K`, K seeded trainings first.
+struct ElpasoliteSweepCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Generate from an elpasolite cVAE/cGAN checkpoint until N valid samples; precision, coverage, JS, curves.",
+        discussion: """
+            Global sample i is generated for --class from the noise of (--seed, i); the ranks \
+            generate whole blocks of 4,096 indices in rounds and one allgather of their valid \
+            counts per round keeps exactly the first --valid-samples valid samples of the index \
+            sequence, so every result is the same on any rank count. Invalid samples (a \
+            (period, group) pair that is no element, or a repeated element) are counted \
+            separately. Samples are never stored: each rank keeps one bitmap of the 1,974,024 \
+            tuples, merged with a bitwise-or allreduce at each of --curve-points points. Rank 0 \
+            computes the metrics against the oracle's labelled space (as `elpasolite evaluate`) \
+            and writes PREFIX-metrics.csv, PREFIX-curve.csv and PREFIX-curve.svg.
+
+            With --fits K instead of --checkpoint, K models of --model are trained on --data \
+            (fit i with seed --seed + i, the paper's hyper-parameters, --steps updates, \
+            data-parallel over all ranks, in RUN-DIR/fit-i) and each is swept with its own seed; \
+            rank 0 writes PREFIX-fit-i-* per fit, PREFIX-fits.csv and prints the mean ± sd table \
+            of Türk et al.'s Tables 1 and 2. --train-fraction repeats the training-set-size study.
+            """)
+
+    @Option(help: ArgumentHelp("Checkpoint of `train --model elpasolite-cvae|elpasolite-cgan`.", valueName: "file"))
+    var checkpoint: String?
+
+    @Option(name: .customLong("class"), help: ArgumentHelp("The requested class, 1 (most stable) ... 10.", valueName: "c"))
+    var requestedClass: Int
+
+    @Option(name: .customLong("valid-samples"), help: ArgumentHelp("Valid samples to generate over all ranks.", valueName: "n"))
+    var validSamples: Int
+
+    @Option(help: ArgumentHelp("The oracle file written by `elpasolite oracle`.", valueName: "file"))
+    var oracle = "elpasolite-oracle.h5"
+
+    @Option(help: ArgumentHelp("Seed of the generation noise (and, with --fits, of the first fit's training).", valueName: "n"))
+    var seed: UInt64 = 1
+
+    @Option(name: .customLong("curve-points"), help: ArgumentHelp("Points of the discovery curves.", valueName: "n"))
+    var curvePoints = 20
+
+    @Option(name: .customLong("output-prefix"), help: ArgumentHelp(
+        "Prefix of the CSV and SVG files (default: elpasolite-sweep-class<c>).", valueName: "prefix"))
+    var outputPrefix: String?
+
+    @Option(help: ArgumentHelp("Train and sweep this many independently seeded models instead of --checkpoint.", valueName: "k"))
+    var fits: Int?
+
+    @Option(help: ArgumentHelp("With --fits: elpasolite-cvae or elpasolite-cgan.", valueName: "model"))
+    var model: ElpasoliteModel?
+
+    @Option(help: ArgumentHelp("With --fits: the prepared elpasolite file (`prepare --preset elpasolite`).", valueName: "file"))
+    var data: String?
+
+    @Option(help: ArgumentHelp("With --fits: updates per fit (default: the paper's, cVAE 10,000, cGAN 200,000).", valueName: "n"))
+    var steps: Int?
+
+    @Option(name: .customLong("train-fraction"), help: ArgumentHelp("With --fits: share of the training rows per fit (1).", valueName: "f"))
+    var trainFraction = 1.0
+
+    @Option(name: .customLong("run-dir"), help: ArgumentHelp("With --fits: directory of the fits' runs (runs/fits-MODEL).", valueName: "dir"))
+    var runDirectory: String?
+
+    func validate() throws {
+        guard (1...ElpasoliteEnergyClasses.count).contains(requestedClass) else {
+            throw ValidationError("--class \(requestedClass): classes are 1 ... \(ElpasoliteEnergyClasses.count)")
+        }
+        guard validSamples >= 1 else { throw ValidationError("--valid-samples \(validSamples): need at least 1") }
+        guard curvePoints >= 1 else { throw ValidationError("--curve-points \(curvePoints): need at least 1") }
+        switch (checkpoint, fits) {
+        case (nil, nil): throw ValidationError("give --checkpoint (sweep one trained model) or --fits K (train and sweep K models)")
+        case (.some, .some): throw ValidationError("--checkpoint and --fits exclude each other")
+        case (.some, nil):
+            if model != nil || data != nil || steps != nil || runDirectory != nil || trainFraction != 1 {
+                throw ValidationError("--model, --data, --steps, --train-fraction and --run-dir go with --fits only")
+            }
+        case (nil, .some(let fits)):
+            guard fits >= 1 else { throw ValidationError("--fits \(fits): need at least 1") }
+            guard model != nil, data != nil else { throw ValidationError("--fits needs --model and --data") }
+            if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
+            guard trainFraction > 0, trainFraction <= 1 else {
+                throw ValidationError("--train-fraction must be in (0, 1], got \(trainFraction)")
+            }
+        }
+    }
+
+    func run() throws {
+        let world = try Communicator.world
+        RankLogHandler.bootstrap(rank: world.rank, verbose: false)
+        try world.abortingOnError {
+            let prefix = outputPrefix ?? "elpasolite-sweep-class\(requestedClass)"
+            let space = world.isRoot ? try LabelledSpace(contentsOf: oracle) : nil
+            if let checkpoint {
+                try sweep(checkpoint: checkpoint, seed: seed, prefix: prefix, space: space, world: world)
+                return
+            }
+            guard let fits, let model, let data else { return }
+            let runURL = URL(fileURLWithPath: runDirectory ?? "runs/fits-\(model.rawValue)")
+            let logger = Logger(label: "matgan-dist.sweep")
+            var results: [ClassMetrics] = []
+            for fit in 1...fits {
+                var configuration = ElpasoliteConfiguration.defaults(
+                    for: model, stop: steps.map { StopCondition(maximumSteps: $0) })
+                configuration.seed = seed + UInt64(fit - 1)
+                configuration.trainFraction = trainFraction
+                let fitURL = runURL.appendingPathComponent("fit-\(fit)")
+                if world.isRoot { try FileManager.default.createDirectory(at: fitURL, withIntermediateDirectories: true) }
+                try world.barrier()
+                let training = try ElpasoliteTraining(configuration: configuration, dataPath: data, runDirectory: fitURL,
+                                                      resume: false, world: world, logger: logger)
+                let summary = try training.run()
+                try world.barrier()
+                if world.isRoot {
+                    print(String(format: "fit %d/%d: trained %@ (seed %llu) to step %d in %.1f s", fit, fits, model.rawValue,
+                                 configuration.seed, summary.steps, summary.seconds))
+                }
+                if let metrics = try sweep(checkpoint: training.checkpointPath, seed: configuration.seed,
+                                           prefix: "\(prefix)-fit-\(fit)", space: space, world: world) {
+                    results.append(metrics)
+                }
+            }
+            guard world.isRoot else { return }
+            let table = ElpasoliteFitTable(model: model.rawValue, fits: results)
+            try table.csv.write(toFile: prefix + "-fits.csv", atomically: true, encoding: .utf8)
+            print(table.markdown, terminator: "")
+            print("wrote \(prefix)-fits.csv")
+        }
+    }
+
+    /// Sweeps one checkpoint over all ranks; rank 0 writes the outputs, prints a report and
+    /// returns the metrics (`nil` on the other ranks). Collective.
+    @discardableResult
+    private func sweep(checkpoint: String, seed: UInt64, prefix: String, space: LabelledSpace?,
+                       world: Communicator) throws -> ClassMetrics? {
+        let started = Date()
+        let source = try ElpasoliteSampleSource(checkpoint: checkpoint, blockRows: ElpasoliteSweep.blockSize)
+        var curve = DiscoveryCurve(requestedClass: requestedClass)
+        let sweep = ElpasoliteSweep(source: source, requestedClass: requestedClass, budget: validSamples, seed: seed,
+                                    curvePoints: curvePoints, world: world)
+        let result = try sweep.run { samples, unique in
+            if let space { curve.record(samples: samples, unique: unique, space: space) }
+        }
+        let swept = Date()
+        guard let space else { return nil }
+        let outputs = ElpasoliteOutputs(requestedClass: requestedClass, unique: result.unique, space: space, prefix: prefix)
+        try outputs.write(curve: curve, leadingColumns: [
+            ("model", source.model.rawValue), ("seed", String(seed)), ("valid_samples", String(result.validSamples)),
+            ("invalid_samples", String(result.invalidSamples)),
+        ])
+        let drawn = result.validSamples + result.invalidSamples
+        print(String(format: "%@ class %d: %d valid samples (%d invalid, %.2f %% of %d drawn), %d distinct valid",
+                     source.model.rawValue, requestedClass, result.validSamples, result.invalidSamples,
+                     Double(result.invalidSamples) / Double(drawn) * 100, drawn, outputs.metrics.uniqueCount))
+        print(outputs.summary)
+        print(String(format: "timings: sweep %.2f s (rank 0: generate+decode %.2f s, count+merge %.2f s), metrics %.2f s "
+                     + "on %d rank(s)", swept.timeIntervalSince(started), result.generationSeconds, result.mergeSeconds,
+                     Date().timeIntervalSince(swept), world.size))
+        print("wrote \(prefix)-metrics.csv, \(prefix)-curve.csv, \(prefix)-curve.svg")
+        return outputs.metrics
+    }
+}
+
+/// The metrics and files of `elpasolite evaluate` and `sweep`: Türk et al.'s class metrics of
+/// the distinct valid tuples, the JS distance against the DFT tuples (with A/B swaps) that the
+/// oracle puts in the requested class, and the discovery curve as CSV and SVG.
+struct ElpasoliteOutputs {
+    let prefix: String
+    let metrics: ClassMetrics
+    /// The DFT tuples of the requested class, the JS distance's reference.
+    let referenceCount: Int
+
+    init(requestedClass: Int, unique: TupleBitmap, space: LabelledSpace, prefix: String) {
+        var referenceSet = space.dataSetBitmap
+        referenceSet.formIntersection(space.classBitmaps[requestedClass - 1])
+        metrics = ClassMetrics(unique: unique, requestedClass: requestedClass, space: space, reference: SiteFrequencies(referenceSet))
+        referenceCount = referenceSet.count
+        self.prefix = prefix
+    }
+
+    /// Writes PREFIX-metrics.csv (the `leadingColumns`, then ``ClassMetrics``' columns),
+    /// PREFIX-curve.csv and PREFIX-curve.svg.
+    func write(curve: DiscoveryCurve, leadingColumns: [(name: String, value: String)] = []) throws {
+        let header = (leadingColumns.map(\.name) + [ClassMetrics.csvHeader]).joined(separator: ",")
+        let row = (leadingColumns.map(\.value) + [metrics.csvRow]).joined(separator: ",")
+        try (header + "\n" + row + "\n").write(toFile: prefix + "-metrics.csv", atomically: true, encoding: .utf8)
+        try curve.csv.write(toFile: prefix + "-curve.csv", atomically: true, encoding: .utf8)
+        try curve.svg(title: "Discoveries, requested class \(metrics.requestedClass)")
+            .write(toFile: prefix + "-curve.svg", atomically: true, encoding: .utf8)
+    }
+
+    /// The metrics as one line.
+    var summary: String {
+        String(format: "precision %.4f, neighbouring precision %.4f, coverage %.4f, neighbouring coverage %.4f, "
+               + "JS distance %.4f (against %d DFT tuples of the class)", metrics.precision, metrics.neighbouringPrecision,
+               metrics.coverage, metrics.neighbouringCoverage, metrics.jensenShannonDistance, referenceCount)
+    }
+}

@@ -1,0 +1,344 @@
+import Chemistry
+import Elpasolite
+import Foundation
+import HDF5
+import Models
+import NeuralNet
+import TestSupport
+import XCTest
+
+/// Elpasolite training and sweeps: the fast vector decoder, class-balanced draws, and
+/// `train --model elpasolite-*` and `elpasolite sweep` as real `mpirun` jobs on a small
+/// synthetic data set and a synthetic labelled space.
+final class ElpasoliteModelsTests: XCTestCase {
+    private static let work = FileManager.default.temporaryDirectory.appendingPathComponent("elpasolite-models-\(UUID().uuidString)")
+    private static var dataPath: String { work.appendingPathComponent("elpasolites.h5").path }
+    private static var oraclePath: String { work.appendingPathComponent("oracle.h5").path }
+
+    override class func setUp() {
+        super.setUp()
+        try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    }
+
+    override class func tearDown() {
+        try? FileManager.default.removeItem(at: work)
+        super.tearDown()
+    }
+
+    private func path(_ name: String) -> String { Self.work.appendingPathComponent(name).path }
+
+    /// 300 distinct unordered tuples with energies spread over -3 ... 5 eV/atom, prepared with
+    /// the elpasolite preset (A/B swaps added, no hold-out).
+    private func prepareData() throws {
+        guard !FileManager.default.fileExists(atPath: Self.dataPath) else { return }
+        var state: UInt64 = 2024
+        var seen: Set<Elpasolite> = []
+        var lines = ["idx,formula,A,B,C,D,e_form_ev_per_atom"]
+        while seen.count < 300 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let compound = Elpasolite(index: Int(state >> 20) % Elpasolite.tupleCount)
+            guard !seen.contains(compound), !seen.contains(compound.swappingAB) else { continue }
+            seen.insert(compound)
+            let energy = -3 + 8 * Double(seen.count % 97) / 96
+            lines.append("\(seen.count),\(compound.formula)," + compound.elements.map(\.symbol).joined(separator: ",") + ",\(energy)")
+        }
+        var options = PreparationOptions(preset: .elpasolite)
+        options.holdoutFraction = 0
+        let prepared = try PreparedDataset(file: "synthetic.csv", bytes: Array((lines.joined(separator: "\n") + "\n").utf8),
+                                           preset: .elpasolite, options: options)
+        try prepared.write(to: Self.dataPath)
+    }
+
+    /// A labelled space without a kernel model: class `index % 10 + 1`, every 7th tuple in the
+    /// DFT set; all `LabelledSpace(contentsOf:)` reads.
+    private func writeOracle() throws {
+        guard !FileManager.default.fileExists(atPath: Self.oraclePath) else { return }
+        let count = Elpasolite.tupleCount
+        let file = try File.create(Self.oraclePath)
+        try file.write(OracleFile.energyDataset, (0..<count).map { Float($0 % 10) - 3 })
+        try file.write(OracleFile.classDataset, (0..<count).map { UInt8($0 % 10 + 1) })
+        try file.write(OracleFile.membershipDataset, (0..<count).map { $0 % 7 == 0 ? UInt8(1) : 0 })
+        try file.setAttribute("class_edges", .doubleArray((0...10).map { -3.5 + Double($0) }))
+        try file.commit()
+    }
+
+    @discardableResult
+    private func succeed(_ arguments: [String], ranks: Int? = nil, timeout: Double = 300,
+                         file: StaticString = #filePath, line: UInt = #line) throws -> CommandRunner.Outcome {
+        let outcome = try CommandRunner.run(arguments, ranks: ranks, timeout: timeout)
+        XCTAssertEqual(outcome.exitCode, 0, "matgan-dist \(arguments.joined(separator: " ")) failed:\n\(outcome.standardOutput)\n\(outcome.standardError)",
+                       file: file, line: line)
+        return outcome
+    }
+
+    // MARK: In process
+
+    func testVectorDecoderAgreesWithChemistryDecoding() {
+        var state: UInt64 = 7
+        func uniform() -> Float {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Float(state >> 40) / Float(1 << 24)
+        }
+        var valid = 0, invalid = 0
+        var vector = [Float](repeating: 0, count: 8)
+        for trial in 0..<50_000 {
+            if trial % 3 == 0 {
+                // Exact encodings of tuples, slightly perturbed: always valid, same index.
+                let compound = Elpasolite(index: trial * 37 % Elpasolite.tupleCount)
+                vector = compound.vector.map { $0 + (uniform() - 0.5) * 0.1 }
+                XCTAssertEqual(vector.withUnsafeBufferPointer { ElpasoliteVectorDecoder.tupleIndex($0.baseAddress!) }, compound.index)
+            } else {
+                // Anything in (-1.2, 1.2): out-of-range levels, missing elements and repeats.
+                vector = (0..<8).map { _ in (uniform() * 2 - 1) * 1.2 }
+            }
+            let expected = Elpasolite(vector: vector)?.index ?? -1
+            XCTAssertEqual(vector.withUnsafeBufferPointer { ElpasoliteVectorDecoder.tupleIndex($0.baseAddress!) }, expected,
+                           "vector \(vector)")
+            if expected >= 0 { valid += 1 } else { invalid += 1 }
+        }
+        XCTAssertGreaterThan(invalid, 10_000)
+        XCTAssertGreaterThan(valid, 18_000)
+        // Rounding edges: level boundaries of periods (n = 6) land exactly between levels.
+        let boundary: [Float] = [-2.0 / 3, -0.5, -1.0 / 3, -0.25, 0, 0.25, 1.0 / 3, 0.5]
+        XCTAssertEqual(boundary.withUnsafeBufferPointer { ElpasoliteVectorDecoder.tupleIndex($0.baseAddress!) },
+                       Elpasolite(vector: boundary)?.index ?? -1)
+    }
+
+    func testClassBalancedDrawsDoNotDependOnTheRankCountAndBalanceTheClasses() throws {
+        try prepareData()
+        let data = try ElpasoliteTrainingSet(path: Self.dataPath)
+        XCTAssertEqual(data.rowCount, 600, "300 tuples plus their A/B swaps")
+        let counts = data.classCounts
+        XCTAssertEqual(counts.reduce(0, +), 600)
+        XCTAssertGreaterThan(counts.filter { $0 > 0 }.count, 5)
+
+        let batch = 40, groups = 3
+        func draw(rank: Int, world: Int, step: Int) throws -> (features: [Float], classes: [Int]) {
+            let batches = try ClassBalancedBatches(data: data, globalBatch: batch, groups: groups, rank: rank, worldSize: world, seed: 9)
+            var features = [Float](repeating: 0, count: groups * batches.localBatch * 8)
+            var classes = [Int](repeating: -1, count: groups * batches.localBatch)
+            features.withUnsafeMutableBufferPointer { f in
+                classes.withUnsafeMutableBufferPointer { c in batches.fill(step: step, features: f.baseAddress!, classes: c.baseAddress!) }
+            }
+            return (features, classes)
+        }
+        // Rank r of 2 holds global samples r, r + 2, ... of each group of one process's batch.
+        let single = try draw(rank: 0, world: 1, step: 3)
+        for rank in 0..<2 {
+            let share = try draw(rank: rank, world: 2, step: 3)
+            for group in 0..<groups {
+                for local in 0..<(batch / 2) {
+                    let global = group * batch + rank + 2 * local, slot = group * batch / 2 + local
+                    XCTAssertEqual(share.classes[slot], single.classes[global])
+                    XCTAssertEqual(Array(share.features[slot * 8 ..< slot * 8 + 8]), Array(single.features[global * 8 ..< global * 8 + 8]))
+                }
+            }
+        }
+        XCTAssertNotEqual(try draw(rank: 0, world: 1, step: 4).classes, single.classes, "each step draws anew")
+        // Every drawn vector is a training row, with its class.
+        for slot in 0..<single.classes.count {
+            let row = (0..<data.rowCount).first { Array(data.vectors[$0 * 8 ..< $0 * 8 + 8]) == Array(single.features[slot * 8 ..< slot * 8 + 8]) }
+            XCTAssertEqual(data.classes[try XCTUnwrap(row)], single.classes[slot])
+        }
+
+        // Over many draws each present class appears about equally often (inverse-frequency weights).
+        let batches = try ClassBalancedBatches(data: data, globalBatch: 1, groups: 1, rank: 0, worldSize: 1, seed: 1)
+        var drawn = [Int](repeating: 0, count: 10)
+        let draws = 40_000
+        for step in 0..<draws { drawn[data.classes[batches.row(step: step, sample: 0)]] += 1 }
+        let present = counts.indices.filter { counts[$0] > 0 }
+        let expected = Double(draws) / Double(present.count)
+        for index in present {
+            XCTAssertEqual(Double(drawn[index]), expected, accuracy: 5 * expected.squareRoot(), "class index \(index), rows \(counts[index])")
+        }
+        XCTAssertThrowsError(try ClassBalancedBatches(data: data, globalBatch: 5, groups: 1, rank: 0, worldSize: 2, seed: 1))
+    }
+
+    func testTrainFractionKeepsASeededShare() throws {
+        try prepareData()
+        let all = try ElpasoliteTrainingSet(path: Self.dataPath)
+        let quarter = try ElpasoliteTrainingSet(path: Self.dataPath, trainFraction: 0.25, seed: 3)
+        XCTAssertEqual(quarter.rowCount, 150)
+        let again = try ElpasoliteTrainingSet(path: Self.dataPath, trainFraction: 0.25, seed: 3)
+        XCTAssertEqual(quarter.vectors, again.vectors)
+        XCTAssertNotEqual(try ElpasoliteTrainingSet(path: Self.dataPath, trainFraction: 0.25, seed: 4).vectors, quarter.vectors)
+        let rows = Set((0..<all.rowCount).map { Array(all.vectors[$0 * 8 ..< $0 * 8 + 8]) })
+        for row in 0..<quarter.rowCount { XCTAssertTrue(rows.contains(Array(quarter.vectors[row * 8 ..< row * 8 + 8]))) }
+        XCTAssertThrowsError(try ElpasoliteTrainingSet(path: Self.dataPath, trainFraction: 0))
+    }
+
+    func testFitTableReportsMeanAndSampleDeviation() throws {
+        let statistics = ElpasoliteFitTable.meanAndDeviation([1, 2, 3, 4])
+        XCTAssertEqual(statistics.mean, 2.5)
+        XCTAssertEqual(statistics.deviation, (5.0 / 3).squareRoot(), accuracy: 1e-12)
+        XCTAssertEqual(ElpasoliteFitTable.meanAndDeviation([0.7]).deviation, 0)
+
+        // Class 1 holds tuples 0..<10, class 2 tuples 10..<30, the rest class 3; tuple 0 is a DFT tuple.
+        let count = Elpasolite.tupleCount
+        let space = try LabelledSpace(
+            energies: [Float](repeating: 0, count: count),
+            classes: (0..<count).map { $0 < 10 ? 1 : ($0 < 30 ? 2 : 3) },
+            membership: (0..<count).map { $0 == 0 ? 1 : 0 },
+            energyClasses: ElpasoliteEnergyClasses(lowerBound: 0, upperBound: 1))
+        let reference = SiteFrequencies(TupleBitmap([0]))
+        // Fit 1: 4 tuples, 2 in class 1 and 2 in class 2; fit 2: 5 tuples, 4 in class 1, 1 in class 2.
+        let first = ClassMetrics(unique: TupleBitmap([0, 1, 10, 11]), requestedClass: 1, space: space, reference: reference)
+        let second = ClassMetrics(unique: TupleBitmap([0, 1, 2, 3, 12]), requestedClass: 1, space: space, reference: reference)
+        XCTAssertEqual([first.precision, second.precision], [0.5, 0.8])
+        XCTAssertEqual([first.coverage, second.coverage], [0.2, 0.4])
+        XCTAssertEqual([first.neighbouringCoverage, second.neighbouringCoverage], [0.1, 0.05])
+        let table = ElpasoliteFitTable(model: "elpasolite-cgan", fits: [first, second])
+        let lines = table.markdown.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines[0], "| class 1, 2 fits | elpasolite-cgan |")
+        // precision 0.5, 0.8: mean 65 %, sd 0.3 / sqrt(2) = 21 %; coverage 0.2, 0.4: 30 ± 14 %.
+        XCTAssertEqual(lines[2], "| precision | 65 ± 21 % |")
+        XCTAssertEqual(lines[3], "| precision, neighbours | 35 ± 21 % |")
+        XCTAssertEqual(lines[4], "| coverage | 30 ± 14 % |")
+        XCTAssertEqual(lines[5], "| coverage, neighbours | 8 ± 4 % |")
+        XCTAssertTrue(lines[6].hasPrefix("| JS distance | "), lines[6])
+        let csv = table.csv.split(separator: "\n").map(String.init)
+        XCTAssertEqual(csv.count, 5)
+        XCTAssertEqual(csv[1], "1," + first.csvRow)
+        XCTAssertTrue(csv[3].hasPrefix("mean,1,4.5,3.0,1.5,0.650000,0.350000,0.300000,0.075000,"), csv[3])
+        XCTAssertTrue(csv[4].hasPrefix("sd,1,0.7,1.4,0.7,0.212132,0.212132,0.141421,0.035355,"), csv[4])
+    }
+
+    // MARK: End to end
+
+    private func metricValues(_ runDirectory: String, _ name: String) throws -> [Double] {
+        let text = try String(contentsOfFile: path(runDirectory) + "/metrics.jsonl", encoding: .utf8)
+        return try text.split(separator: "\n").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return try XCTUnwrap(object?[name] as? Double, "metrics line lacks \(name): \(line)")
+        }
+    }
+
+    private func trainArguments(_ model: String, _ runDirectory: String, steps: Int, batch: Int) -> [String] {
+        ["train", "--model", model, "--data", Self.dataPath, "--run-dir", path(runDirectory), "--steps", String(steps),
+         "--batch-size", String(batch), "--seed", "5", "--log-every", "1"]
+    }
+
+    func testCGANTrainingFollowsTheSameTrajectoryOnOneAndTwoRanks() throws {
+        try prepareData()
+        try succeed(trainArguments("elpasolite-cgan", "gan1", steps: 3, batch: 20), ranks: 1)
+        let two = try succeed(trainArguments("elpasolite-cgan", "gan2", steps: 3, batch: 20), ranks: 2)
+        XCTAssertTrue(two.standardOutput.contains("trained elpasolite-cgan to step 3"), two.standardOutput)
+        // The same global batches, noise and interpolation weights: the losses of every step agree
+        // up to the order of the sums (different batches would differ at once). The critic's output
+        // bias has a zero gradient up to rounding, which Adam turns into steps of ±lr: the generator
+        // loss (unlike the critic's, which the bias cancels from) may drift by 2 lr per critic update.
+        let biasDrift = 2 * 1e-5 * 5 * 3
+        for (name, tolerance) in [("critic_loss", 1e-5), ("wasserstein", 1e-5), ("gradient_penalty", 1e-5),
+                                  ("generator_loss", biasDrift + 1e-5)] {
+            let one = try metricValues("gan1", name), other = try metricValues("gan2", name)
+            XCTAssertEqual(one.count, 3)
+            for (a, b) in zip(one, other) {
+                XCTAssertEqual(a, b, accuracy: tolerance * max(1, abs(a)), "\(name) differs between 1 and 2 ranks")
+            }
+        }
+        let initial = ElpasoliteConditionalGAN(maxBatch: 1, seed: 5)
+        let trainedGenerator = try File.open(path("gan2/checkpoint.h5")).read("networks/generator/parameters", as: Float.self)
+        XCTAssertEqual(trainedGenerator.count, initial.generator.store.parameterCount)
+        XCTAssertNotEqual(trainedGenerator, Array(initial.generator.store.parameters), "the generator was trained")
+        let header = try Checkpoint.readHeader(path("gan2/checkpoint.h5"))
+        XCTAssertEqual(header.model, "elpasolite-cgan")
+        XCTAssertEqual(header.step, 3)
+
+        // Resuming continues from the checkpoint; a MatGAN-only option is refused.
+        let resumed = try succeed(trainArguments("elpasolite-cgan", "gan2", steps: 4, batch: 20) + ["--resume"], ranks: 2)
+        XCTAssertTrue(resumed.standardOutput.contains("to step 4"), resumed.standardOutput)
+        let refused = try CommandRunner.run(trainArguments("elpasolite-cgan", "gan3", steps: 1, batch: 20) + ["--critic-lr", "1e-3"])
+        XCTAssertNotEqual(refused.exitCode, 0)
+        XCTAssertTrue(refused.standardError.contains("--critic-lr applies to the MatGAN models only"), refused.standardError)
+    }
+
+    func testSweepCountsExactlyTheBudgetOfValidSamplesOnAnyRankCount() throws {
+        try prepareData()
+        try writeOracle()
+        try succeed(trainArguments("elpasolite-cgan", "sweep-gan", steps: 2, batch: 20), ranks: 2)
+        let checkpoint = path("sweep-gan/checkpoint.h5")
+        let budget = 9_000, requestedClass = 3
+        func sweep(ranks: Int, prefix: String) throws -> CommandRunner.Outcome {
+            try succeed(["elpasolite", "sweep", "--checkpoint", checkpoint, "--class", String(requestedClass),
+                         "--valid-samples", String(budget), "--oracle", Self.oraclePath, "--seed", "11",
+                         "--curve-points", "4", "--output-prefix", path(prefix)], ranks: ranks)
+        }
+        let one = try sweep(ranks: 1, prefix: "one")
+        try sweep(ranks: 2, prefix: "two")
+        for suffix in ["-metrics.csv", "-curve.csv"] {
+            XCTAssertEqual(try String(contentsOfFile: path("one" + suffix), encoding: .utf8),
+                           try String(contentsOfFile: path("two" + suffix), encoding: .utf8), "\(suffix) differs between 1 and 2 ranks")
+        }
+
+        // A serial reference: the first `budget` valid samples of the index sequence.
+        let source = try ElpasoliteSampleSource(checkpoint: checkpoint, blockRows: ElpasoliteSweep.blockSize)
+        let block = ElpasoliteSweep.blockSize
+        var samples = [Float](repeating: 0, count: block * 8)
+        var unique = TupleBitmap(), prefixUnique: [Int: Int] = [:]
+        var valid = 0, invalid = 0, first = 0
+        generation: while true {
+            samples.withUnsafeMutableBufferPointer {
+                source.generate(requestedClass: requestedClass - 1, count: block, firstSampleIndex: first, seed: 11, into: $0.baseAddress!)
+            }
+            for row in 0..<block {
+                let index = samples.withUnsafeBufferPointer { ElpasoliteVectorDecoder.tupleIndex($0.baseAddress! + row * 8) }
+                let compound = Elpasolite(vector: samples[row * 8 ..< row * 8 + 8])
+                XCTAssertEqual(index, compound?.index ?? -1)
+                guard index >= 0 else { invalid += 1; continue }
+                unique.insert(index)
+                valid += 1
+                if valid % (budget / 4) == 0 { prefixUnique[valid] = unique.count }
+                if valid == budget { break generation }
+            }
+            first += block
+        }
+        XCTAssertGreaterThan(invalid, 0, "an untrained generator makes invalid samples too")
+        let space = try LabelledSpace(contentsOf: Self.oraclePath)
+        let metrics = ClassMetrics(unique: unique, requestedClass: requestedClass, space: space,
+                                   reference: SiteFrequencies({ var set = space.dataSetBitmap
+                                       set.formIntersection(space.classBitmaps[requestedClass - 1]); return set }()))
+        let csv = try String(contentsOfFile: path("one-metrics.csv"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(csv[0], "model,seed,valid_samples,invalid_samples," + ClassMetrics.csvHeader)
+        XCTAssertEqual(String(csv[1]), "elpasolite-cgan,11,\(budget),\(invalid)," + metrics.csvRow)
+        let curve = try String(contentsOfFile: path("one-curve.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        XCTAssertEqual(curve.map { Int($0.split(separator: ",")[0])! }, [2250, 4500, 6750, 9000])
+        XCTAssertEqual(curve.map { Int($0.split(separator: ",")[1])! }, [2250, 4500, 6750, 9000].map { prefixUnique[$0]! })
+        XCTAssertTrue(one.standardOutput.contains("\(budget) valid samples (\(invalid) invalid"), one.standardOutput)
+        XCTAssertTrue(try String(contentsOfFile: path("two-curve.svg"), encoding: .utf8).hasSuffix("</svg>\n"))
+    }
+
+    func testCVAETrainsAndSweepsUnderMPI() throws {
+        try prepareData()
+        try writeOracle()
+        let trained = try succeed(trainArguments("elpasolite-cvae", "vae", steps: 3, batch: 50) + ["--train-fraction", "0.5"], ranks: 2)
+        XCTAssertTrue(trained.standardOutput.contains("trained elpasolite-cvae to step 3"), trained.standardOutput)
+        let header = try Checkpoint.readHeader(path("vae/checkpoint.h5"))
+        XCTAssertEqual(header.model, "elpasolite-cvae")
+        XCTAssertTrue(header.configuration.contains("\"trainFraction\":0.5"), header.configuration)
+        let metrics = try String(contentsOfFile: path("vae/metrics.jsonl"), encoding: .utf8)
+        XCTAssertTrue(metrics.contains("\"reconstruction\""), metrics)
+
+        let arguments = ["elpasolite", "sweep", "--checkpoint", path("vae/checkpoint.h5"), "--class", "1", "--valid-samples", "3000",
+                         "--oracle", Self.oraclePath, "--curve-points", "2"]
+        try succeed(arguments + ["--output-prefix", path("vae-one")], ranks: 1)
+        try succeed(arguments + ["--output-prefix", path("vae-two")], ranks: 2)
+        XCTAssertEqual(try String(contentsOfFile: path("vae-one-metrics.csv"), encoding: .utf8),
+                       try String(contentsOfFile: path("vae-two-metrics.csv"), encoding: .utf8))
+        let row = try String(contentsOfFile: path("vae-two-metrics.csv"), encoding: .utf8).split(separator: "\n")[1]
+        XCTAssertTrue(row.hasPrefix("elpasolite-cvae,1,3000,"), String(row))
+
+        // Two seeded fits, trained and swept in one job.
+        let fits = try succeed(["elpasolite", "sweep", "--fits", "2", "--model", "elpasolite-cvae", "--data", Self.dataPath,
+                                "--steps", "2", "--class", "2", "--valid-samples", "500", "--oracle", Self.oraclePath,
+                                "--curve-points", "2", "--run-dir", path("fits"), "--output-prefix", path("fits")], ranks: 2)
+        XCTAssertTrue(fits.standardOutput.contains("| class 2, 2 fits | elpasolite-cvae |"), fits.standardOutput)
+        XCTAssertEqual(try Checkpoint.readHeader(path("fits/fit-2/checkpoint.h5")).seed, 2)
+        let perFit = try (1...2).map { try String(contentsOfFile: path("fits-fit-\($0)-metrics.csv"), encoding: .utf8) }
+        XCTAssertNotEqual(perFit[0], perFit[1], "fits are seeded independently")
+        XCTAssertEqual(try String(contentsOfFile: path("fits-fits.csv"), encoding: .utf8).split(separator: "\n").count, 5)
+
+        let wrongModel = try CommandRunner.run(["elpasolite", "sweep", "--checkpoint", path("vae/metrics.jsonl"), "--class", "1",
+                                                "--valid-samples", "10", "--oracle", Self.oraclePath])
+        XCTAssertNotEqual(wrongModel.exitCode, 0)
+    }
+}

@@ -20,10 +20,10 @@ struct DataOptions: ParsableArguments {
         if let environment = ProcessInfo.processInfo.environment["MATGAN_DATA"], !environment.isEmpty {
             let url = URL(fileURLWithPath: environment)
             if DataOptions.isDirectory(url) { return url }
-            tried.append("$MATGAN_DATA=\(environment) (no such directory)")
-        } else {
-            tried.append("$MATGAN_DATA (not set)")
+            // A data directory the user named but mistyped is an error, not a cue to look elsewhere.
+            throw ValidationError("$MATGAN_DATA=\(environment): no such directory")
         }
+        tried.append("$MATGAN_DATA (not set)")
         let roots = DataOptions.packageRootCandidates()
         for root in roots {
             let url = root.deletingLastPathComponent().appendingPathComponent("shared/data").standardizedFileURL

@@ -11,7 +11,7 @@ import Models
 struct ElpasoliteSweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
-        abstract: "Generate from an elpasolite cVAE/cGAN checkpoint until N valid samples; precision, coverage, JS, curves.",
+        abstract: "Generate from an elpasolite cVAE/cGAN/DQN checkpoint until N valid samples; precision, coverage, JS, curves.",
         discussion: """
             Global sample i is generated for --class from the noise of (--seed, i); the ranks \
             generate whole blocks of 4,096 indices in rounds and one allgather of their valid \
@@ -30,7 +30,7 @@ struct ElpasoliteSweepCommand: ParsableCommand {
             of Türk et al.'s Tables 1 and 2. --train-fraction repeats the training-set-size study.
             """)
 
-    @Option(help: ArgumentHelp("Checkpoint of `train --model elpasolite-cvae|elpasolite-cgan`.", valueName: "file"))
+    @Option(help: ArgumentHelp("Checkpoint of `train --model elpasolite-cvae|elpasolite-cgan|elpasolite-dqn`.", valueName: "file"))
     var checkpoint: String?
 
     @Option(name: .customLong("class"), help: ArgumentHelp("The requested class, 1 (most stable) ... 10.", valueName: "c"))
@@ -45,6 +45,9 @@ struct ElpasoliteSweepCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seed of the generation noise (and, with --fits, of the first fit's training).", valueName: "n"))
     var seed: UInt64 = 1
 
+    @Option(help: ArgumentHelp("The DQN's softmax inverse temperature beta.", valueName: "b"))
+    var beta: Float = 5
+
     @Option(name: .customLong("curve-points"), help: ArgumentHelp("Points of the discovery curves.", valueName: "n"))
     var curvePoints = 20
 
@@ -55,16 +58,17 @@ struct ElpasoliteSweepCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Train and sweep this many independently seeded models instead of --checkpoint.", valueName: "k"))
     var fits: Int?
 
-    @Option(help: ArgumentHelp("With --fits: elpasolite-cvae or elpasolite-cgan.", valueName: "model"))
+    @Option(help: ArgumentHelp("With --fits: the model to train.", valueName: "model"))
     var model: ElpasoliteModel?
 
     @Option(help: ArgumentHelp("With --fits: the prepared elpasolite file (`prepare --preset elpasolite`).", valueName: "file"))
     var data: String?
 
-    @Option(help: ArgumentHelp("With --fits: updates per fit (default: the paper's, cVAE 10,000, cGAN 200,000).", valueName: "n"))
+    @Option(help: ArgumentHelp("With --fits: updates per fit (default: the paper's, cVAE 10,000, cGAN 200,000, DQN 800,000).",
+                               valueName: "n"))
     var steps: Int?
 
-    @Option(name: .customLong("train-fraction"), help: ArgumentHelp("With --fits: share of the training rows per fit (1).", valueName: "f"))
+    @Option(name: .customLong("train-fraction"), help: ArgumentHelp("With --fits: share of the training rows per fit.", valueName: "f"))
     var trainFraction = 1.0
 
     @Option(name: .customLong("run-dir"), help: ArgumentHelp("With --fits: directory of the fits' runs (runs/fits-MODEL).", valueName: "dir"))
@@ -76,6 +80,7 @@ struct ElpasoliteSweepCommand: ParsableCommand {
         }
         guard validSamples >= 1 else { throw ValidationError("--valid-samples \(validSamples): need at least 1") }
         guard curvePoints >= 1 else { throw ValidationError("--curve-points \(curvePoints): need at least 1") }
+        guard beta.isFinite, beta >= 0 else { throw ValidationError("--beta \(beta): need a finite number, at least 0") }
         switch (checkpoint, fits) {
         case (nil, nil): throw ValidationError("give --checkpoint (sweep one trained model) or --fits K (train and sweep K models)")
         case (.some, .some): throw ValidationError("--checkpoint and --fits exclude each other")
@@ -142,7 +147,7 @@ struct ElpasoliteSweepCommand: ParsableCommand {
     private func sweep(checkpoint: String, seed: UInt64, prefix: String, space: LabelledSpace?,
                        world: Communicator) throws -> ClassMetrics? {
         let started = Date()
-        let source = try ElpasoliteSampleSource(checkpoint: checkpoint, blockRows: ElpasoliteSweep.blockSize)
+        let source = try ElpasoliteSampleSource(checkpoint: checkpoint, blockRows: ElpasoliteSweep.blockSize, beta: beta)
         var curve = DiscoveryCurve(requestedClass: requestedClass)
         let sweep = ElpasoliteSweep(source: source, requestedClass: requestedClass, budget: validSamples, seed: seed,
                                     curvePoints: curvePoints, world: world)

@@ -3,9 +3,10 @@ import Distributed
 import Foundation
 import Logging
 import Models
+import NeuralNet
 
 extension MatGANModel: ExpressibleByArgument {}
-extension WeightInitialization: ExpressibleByArgument {}
+extension MatGANInitialization: ExpressibleByArgument {}
 extension ElpasoliteModel: ExpressibleByArgument {}
 
 /// A model `train --model` accepts: one of MatGAN's or one of the elpasolite benchmark's.
@@ -48,12 +49,13 @@ struct Train: ParsableCommand {
 
             The elpasolite models (Türk et al.) train on `prepare --preset elpasolite` output \
             (its training split; prepare with --holdout-fraction 0 for the paper's 21,112 rows) \
-            with class-balanced batches; they stop after the paper's updates (cVAE 10,000, cGAN \
-            200,000 generator updates) unless a limit is given, and use --generator-lr as their \
-            learning rate (both networks of the cGAN).
+            with class-balanced batches (the DQN on offline episodes spelling those rows); they \
+            stop after the paper's updates (cVAE 10,000, cGAN 200,000 generator updates, DQN \
+            800,000) unless a limit is given, and use --generator-lr as their learning rate \
+            (both networks of the cGAN).
             """)
 
-    @Option(help: ArgumentHelp("matgan-mp, matgan-oqmd, matgan-ae, elpasolite-cvae or elpasolite-cgan.", valueName: "model"))
+    @Option(help: ArgumentHelp("The model to train.", valueName: "model"))
     var model: TrainableModel
 
     @Option(help: ArgumentHelp("Prepared HDF5 file (from `matgan-dist prepare`).", valueName: "file"))
@@ -72,11 +74,11 @@ struct Train: ParsableCommand {
     var timeLimit: String?
 
     @Option(name: .customLong("batch-size"), help: ArgumentHelp(
-        "Global batch over all ranks (MP 32, OQMD 512, AE 1024, cVAE 500, cGAN 100).", valueName: "n"))
+        "Global batch over all ranks (MP 32, OQMD 512, AE 1024, cVAE 500, cGAN 100, DQN 250).", valueName: "n"))
     var batchSize: Int?
 
     @Option(name: .customLong("generator-lr"), help: ArgumentHelp(
-        "Generator (or autoencoder) learning rate (1e-3; cVAE 1e-3, cGAN 1e-5).", valueName: "rate"))
+        "Generator (or autoencoder) learning rate (1e-3; cVAE 1e-3, cGAN and DQN 1e-5).", valueName: "rate"))
     var generatorLearningRate: Float?
 
     @Option(name: .customLong("critic-lr"), help: ArgumentHelp("Critic learning rate (MP 1e-2, OQMD 5e-3).", valueName: "rate"))
@@ -104,8 +106,8 @@ struct Train: ParsableCommand {
         "Elpasolite models: train on this seeded share of the training rows (1).", valueName: "f"))
     var trainFraction: Double?
 
-    @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialisation: normal (N(0,1), the released code's), he or glorot.", valueName: "kind"))
-    var initialization: WeightInitialization?
+    @Option(name: .customLong("init"), help: ArgumentHelp("Weight initialisation: normal (N(0,1), the released code's) or he (He normal with each activation's gain).", valueName: "kind"))
+    var initialization: MatGANInitialization?
 
     @Flag(name: .customLong("pytorch-adam"), help: "Apply Adam's bias correction as PyTorch does instead of as TensorFlow 1 (MatGAN's code).")
     var pytorchAdam = false
@@ -143,7 +145,13 @@ struct Train: ParsableCommand {
             for (name, given) in [("--kl-weight", klWeight != nil), ("--train-fraction", trainFraction != nil)] where given {
                 throw ValidationError("\(name) applies to the elpasolite models only, not \(model.name)")
             }
-        case .elpasolite:
+        case .elpasolite(let elpasolite):
+            for (name, given, applies) in [("--kl-weight", klWeight != nil, elpasolite == .conditionalVAE),
+                                           ("--penalty-weight", penaltyWeight != nil, elpasolite == .conditionalGAN),
+                                           ("--critic-iterations", criticIterations != nil, elpasolite == .conditionalGAN)]
+            where given && !applies {
+                throw ValidationError("\(name) does not apply to \(model.name)")
+            }
             for (name, given) in [("--critic-lr", criticLearningRate != nil), ("--beta1", beta1 != nil), ("--beta2", beta2 != nil),
                                   ("--init", initialization != nil), ("--no-critic-batch-norm", noCriticBatchNorm),
                                   ("--pytorch-adam", pytorchAdam), ("--sync-bn", synchronisedBatchNorm)] where given {

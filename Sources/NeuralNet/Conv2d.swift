@@ -38,22 +38,13 @@ public final class Conv2d: Layer {
         columns = FloatBuffer(count: samplesPerChunk * geometry.placements * geometry.patchCount)
     }
 
-    /// Fills `columns` with the patch matrices of samples `start ..< start + count` of `images`.
-    @inline(__always)
-    private func gatherPatches(_ images: UnsafePointer<Float>, start: Int, count: Int) {
-        let patchFloats = geometry.placements * geometry.patchCount
-        for s in 0 ..< count {
-            geometry.im2col(images + (start + s) * geometry.imageCount, columns.pointer + s * patchFloats)
-        }
-    }
-
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) {
         let (patch, cout) = (geometry.patchCount, outputChannels)
         for start in stride(from: 0, to: batch, by: samplesPerChunk) {
             let count = Swift.min(samplesPerChunk, batch - start)
             let rows = count * geometry.placements
             let output = y + start * geometry.placements * cout
-            gatherPatches(x, start: start, count: count)
+            geometry.im2col(batch: x, start: start, count: count, into: columns.pointer)
             broadcastRows(store.parameter(bias), rows: rows, columns: cout, into: output)
             gemm(m: rows, n: cout, k: patch, columns.pointer, lda: patch, store.parameter(weight), ldb: cout,
                  beta: 1, output, ldc: cout)
@@ -66,13 +57,12 @@ public final class Conv2d: Layer {
         batch: Int, accumulateParameterGradients: Bool
     ) {
         let (patch, cout) = (geometry.patchCount, outputChannels)
-        let patchFloats = geometry.placements * patch
         for start in stride(from: 0, to: batch, by: samplesPerChunk) {
             let count = Swift.min(samplesPerChunk, batch - start)
             let rows = count * geometry.placements
             let gradient = dy + start * geometry.placements * cout
             if accumulateParameterGradients {
-                gatherPatches(x, start: start, count: count)
+                geometry.im2col(batch: x, start: start, count: count, into: columns.pointer)
                 gemm(transposeA: true, m: patch, n: cout, k: rows, columns.pointer, lda: patch, gradient, ldb: cout,
                      beta: 1, store.gradient(weight), ldc: cout)
                 addColumnSums(of: gradient, rows: rows, columns: cout, into: store.gradient(bias))
@@ -82,9 +72,7 @@ public final class Conv2d: Layer {
                      beta: 0, columns.pointer, ldc: patch)
                 let images = dx + start * geometry.imageCount
                 images.update(repeating: 0, count: count * geometry.imageCount)
-                for s in 0 ..< count {
-                    geometry.col2im(columns.pointer + s * patchFloats, images + s * geometry.imageCount)
-                }
+                geometry.col2im(batch: columns.pointer, into: images, start: 0, count: count)
             }
         }
     }
@@ -101,7 +89,7 @@ public final class Conv2d: Layer {
             let count = Swift.min(samplesPerChunk, batch - start)
             let rows = count * geometry.placements
             let offset = start * geometry.placements * cout
-            gatherPatches(dxBar, start: start, count: count)
+            geometry.im2col(batch: dxBar, start: start, count: count, into: columns.pointer)
             gemm(m: rows, n: cout, k: patch, columns.pointer, lda: patch, store.parameter(weight), ldb: cout,
                  beta: 0, dyBar + offset, ldc: cout)
             gemm(transposeA: true, m: patch, n: cout, k: rows, columns.pointer, lda: patch, dy + offset, ldb: cout,

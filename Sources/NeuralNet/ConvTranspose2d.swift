@@ -43,24 +43,6 @@ public final class ConvTranspose2d: Layer {
         columns = FloatBuffer(count: samplesPerChunk * geometry.placements * geometry.patchCount)
     }
 
-    /// Fills `columns` with the patch matrices of samples `start ..< start + count` of `images`.
-    @inline(__always)
-    private func gatherPatches(_ images: UnsafePointer<Float>, start: Int, count: Int) {
-        let patchFloats = geometry.placements * geometry.patchCount
-        for s in 0 ..< count {
-            geometry.im2col(images + (start + s) * geometry.imageCount, columns.pointer + s * patchFloats)
-        }
-    }
-
-    /// `images[start ..< start + count] += col2im(columns)`.
-    @inline(__always)
-    private func scatterPatches(into images: UnsafeMutablePointer<Float>, start: Int, count: Int) {
-        let patchFloats = geometry.placements * geometry.patchCount
-        for s in 0 ..< count {
-            geometry.col2im(columns.pointer + s * patchFloats, images + (start + s) * geometry.imageCount)
-        }
-    }
-
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) {
         let (patch, cin, cout) = (geometry.patchCount, inputChannels, geometry.channels)
         for start in stride(from: 0, to: batch, by: samplesPerChunk) {
@@ -70,7 +52,7 @@ public final class ConvTranspose2d: Layer {
                  store.parameter(weight), ldb: cin, beta: 0, columns.pointer, ldc: patch)
             broadcastRows(store.parameter(bias), rows: count * geometry.imageHeight * geometry.imageWidth, columns: cout,
                           into: y + start * geometry.imageCount)
-            scatterPatches(into: y, start: start, count: count)
+            geometry.col2im(batch: columns.pointer, into: y, start: start, count: count)
         }
     }
 
@@ -85,7 +67,7 @@ public final class ConvTranspose2d: Layer {
             let count = Swift.min(samplesPerChunk, batch - start)
             let rows = count * geometry.placements
             let offset = start * geometry.placements * cin
-            gatherPatches(dy, start: start, count: count)
+            geometry.im2col(batch: dy, start: start, count: count, into: columns.pointer)
             if let dx {
                 gemm(m: rows, n: cin, k: patch, columns.pointer, lda: patch, store.parameter(weight), ldb: cin,
                      beta: 0, dx + offset, ldc: cin)
@@ -111,13 +93,13 @@ public final class ConvTranspose2d: Layer {
             let count = Swift.min(samplesPerChunk, batch - start)
             let rows = count * geometry.placements
             let offset = start * geometry.placements * cin
-            gatherPatches(dy, start: start, count: count)
+            geometry.im2col(batch: dy, start: start, count: count, into: columns.pointer)
             gemm(transposeA: true, m: patch, n: cin, k: rows, columns.pointer, lda: patch, dxBar + offset, ldb: cin,
                  beta: 1, store.gradient(weight), ldc: cin)
             gemm(transposeB: true, m: rows, n: patch, k: cin, dxBar + offset, lda: cin, store.parameter(weight), ldb: cin,
                  beta: 0, columns.pointer, ldc: patch)
             (dyBar + start * geometry.imageCount).update(repeating: 0, count: count * geometry.imageCount)
-            scatterPatches(into: dyBar, start: start, count: count)
+            geometry.col2im(batch: columns.pointer, into: dyBar, start: start, count: count)
         }
     }
 }

@@ -119,6 +119,25 @@ public struct ConvolutionGeometry: Sendable, Equatable {
         }
     }
 
+    /// Writes the patch matrices of images `start ..< start + count` of a batch one after another
+    /// into `columns`.
+    @inline(__always)
+    func im2col(batch images: UnsafePointer<Float>, start: Int, count: Int, into columns: UnsafeMutablePointer<Float>) {
+        let patchFloats = placements * patchCount
+        for s in 0 ..< count {
+            im2col(images + (start + s) * imageCount, columns + s * patchFloats)
+        }
+    }
+
+    /// `images[start ..< start + count] += col2im(columns)` for consecutive patch matrices.
+    @inline(__always)
+    func col2im(batch columns: UnsafePointer<Float>, into images: UnsafeMutablePointer<Float>, start: Int, count: Int) {
+        let patchFloats = placements * patchCount
+        for s in 0 ..< count {
+            col2im(columns + s * patchFloats, images + (start + s) * imageCount)
+        }
+    }
+
     /// Samples per im2col chunk so the patch matrix stays near `budget` Floats (at least one).
     func samplesPerChunk(maxBatch: Int, budget: Int = 1 << 21) -> Int {
         Swift.max(1, Swift.min(maxBatch, budget / Swift.max(1, placements * patchCount)))

@@ -166,9 +166,9 @@ public enum MatGANNetworks {
 }
 
 /// Weight initialisation of the MatGAN networks (biases start at 0, batch-norm γ at 1, β at 0).
-public enum MatGANInitialization: String, Sendable, CaseIterable {
+public enum MatGANInitialization: String, Sendable, CaseIterable, Codable {
     /// The released code's: every weight ~ N(0, 1).
-    case releasedCode
+    case releasedCode = "normal"
     /// He normal (fan-in) with the gain of the activation that follows: ReLU in the generator and
     /// decoder, LeakyReLU(0.2) in the critic and encoder.
     case he

@@ -73,7 +73,7 @@ final class MPILaunchTests: XCTestCase {
         XCTAssertTrue(fromEnvironment.standardOutput.contains("data directory: \(directory.path) (0 CSV files)"),
                       fromEnvironment.standardOutput)
         let badEnvironment = try CommandRunner.run(["info"], timeout: 30, environment: ["MATGAN_DATA": "/nonexistent/env"])
-        XCTAssertTrue(badEnvironment.standardOutput.contains("$MATGAN_DATA=/nonexistent/env (no such directory)"),
+        XCTAssertTrue(badEnvironment.standardOutput.contains("$MATGAN_DATA=/nonexistent/env: no such directory"),
                       badEnvironment.standardOutput)
     }
 }

@@ -98,6 +98,16 @@ final class ElpasoliteModelsTests: XCTestCase {
         }
         XCTAssertGreaterThan(invalid, 10_000)
         XCTAssertGreaterThan(valid, 18_000)
+        // The block decoder agrees with the single one.
+        let block = (0..<4000).map { _ in (uniform() * 2 - 1) * 1.1 }
+        var indices = [Int32](repeating: 7, count: 500)
+        let validInBlock = block.withUnsafeBufferPointer { values in
+            indices.withUnsafeMutableBufferPointer { ElpasoliteVectorDecoder.tupleIndices(values.baseAddress!, count: 500, into: $0.baseAddress!) }
+        }
+        let expectedIndices = (0..<500).map { Int32(Elpasolite(vector: block[$0 * 8 ..< $0 * 8 + 8])?.index ?? -1) }
+        XCTAssertEqual(indices, expectedIndices)
+        XCTAssertEqual(validInBlock, expectedIndices.filter { $0 >= 0 }.count)
+        XCTAssertGreaterThan(validInBlock, 50)
         // Rounding edges: level boundaries of periods (n = 6) land exactly between levels.
         let boundary: [Float] = [-2.0 / 3, -0.5, -1.0 / 3, -0.25, 0, 0.25, 1.0 / 3, 0.5]
         XCTAssertEqual(boundary.withUnsafeBufferPointer { ElpasoliteVectorDecoder.tupleIndex($0.baseAddress!) },
@@ -239,7 +249,8 @@ final class ElpasoliteModelsTests: XCTestCase {
         let initial = ElpasoliteConditionalGAN(maxBatch: 1, seed: 5)
         let trainedGenerator = try File.open(path("gan2/checkpoint.h5")).read("networks/generator/parameters", as: Float.self)
         XCTAssertEqual(trainedGenerator.count, initial.generator.store.parameterCount)
-        XCTAssertNotEqual(trainedGenerator, Array(initial.generator.store.parameters), "the generator was trained")
+        let initialGenerator = withExtendedLifetime(initial) { Array(initial.generator.store.parameters) }
+        XCTAssertFalse(trainedGenerator == initialGenerator, "the generator was not trained")
         let header = try Checkpoint.readHeader(path("gan2/checkpoint.h5"))
         XCTAssertEqual(header.model, "elpasolite-cgan")
         XCTAssertEqual(header.step, 3)
@@ -340,5 +351,136 @@ final class ElpasoliteModelsTests: XCTestCase {
         let wrongModel = try CommandRunner.run(["elpasolite", "sweep", "--checkpoint", path("vae/metrics.jsonl"), "--class", "1",
                                                 "--valid-samples", "10", "--oracle", Self.oraclePath])
         XCTAssertNotEqual(wrongModel.exitCode, 0)
+    }
+}
+
+/// The elpasolite DQN: offline transitions from the training rows, softmax sampling, and
+/// training and sweeping under MPI.
+final class ElpasoliteDQNTests: XCTestCase {
+    func testSoftmaxDrawInvertsTheDistribution() {
+        // beta 1, Q = (0, log 3): probabilities 1/4 and 3/4.
+        let q: [Float] = [0, Float(log(3.0))]
+        XCTAssertEqual(ElpasoliteDQNSampler.softmaxDraw(q, count: 2, beta: 1, uniform: 0.2), 0)
+        XCTAssertEqual(ElpasoliteDQNSampler.softmaxDraw(q, count: 2, beta: 1, uniform: 0.26), 1)
+        XCTAssertEqual(ElpasoliteDQNSampler.softmaxDraw(q, count: 2, beta: 1, uniform: 0.999), 1)
+        // beta 0: uniform over the legal values only.
+        let wide: [Float] = [5, -3, 2, 0, 1, 9, 100, 100]
+        XCTAssertEqual((0..<6).map { ElpasoliteDQNSampler.softmaxDraw(wide, count: 6, beta: 0, uniform: (Double($0) + 0.5) / 6) },
+                       [0, 1, 2, 3, 4, 5])
+        // A large beta picks the best legal value.
+        XCTAssertEqual(ElpasoliteDQNSampler.softmaxDraw(wide, count: 6, beta: 50, uniform: 0.5), 5)
+    }
+
+    func testEpisodesSpellTrainingRowsIndependentlyOfTheRankCount() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("elpasolite-dqn-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let csv = "A,B,C,D,e_form_ev_per_atom\n" + (0..<60).map { index in
+            let compound = Elpasolite(index: index * 32_801)
+            return compound.elements.map(\.symbol).joined(separator: ",") + ",\(-3 + Double(index % 9))"
+        }.joined(separator: "\n") + "\n"
+        var options = PreparationOptions(preset: .elpasolite)
+        options.holdoutFraction = 0
+        let path = work.appendingPathComponent("data.h5").path
+        try PreparedDataset(file: "rows.csv", bytes: Array(csv.utf8), preset: .elpasolite, options: options).write(to: path)
+        let data = try ElpasoliteTrainingSet(path: path)
+
+        struct Transitions: Equatable {
+            var states: [Float], next: [Float], rewards: [Float], classes: [Int], actions: [Int], terminal: [Bool]
+        }
+        func fill(rank: Int, world: Int, batch: Int) throws -> Transitions {
+            let batches = try ClassBalancedBatches(data: data, globalBatch: batch, groups: 1, rank: rank, worldSize: world, seed: 4)
+            let local = batches.localBatch
+            var t = Transitions(states: .init(repeating: 0, count: local * 16), next: .init(repeating: 0, count: local * 16),
+                                rewards: .init(repeating: 9, count: local), classes: .init(repeating: -1, count: local),
+                                actions: .init(repeating: -1, count: local), terminal: .init(repeating: false, count: local))
+            ElpasoliteEpisodes(batches: batches, seed: 4).fill(
+                update: 2, states: &t.states, classes: &t.classes, actions: &t.actions, rewards: &t.rewards,
+                nextStates: &t.next, terminal: &t.terminal)
+            return t
+        }
+        let batch = 400
+        let single = try fill(rank: 0, world: 1, batch: batch)
+        let second = try fill(rank: 1, world: 2, batch: batch)
+        for local in 0..<(batch / 2) {
+            let global = 1 + 2 * local
+            XCTAssertEqual(second.classes[local], single.classes[global])
+            XCTAssertEqual(Array(second.states[local * 16 ..< local * 16 + 16]), Array(single.states[global * 16 ..< global * 16 + 16]))
+        }
+        var terminalCount = 0
+        for i in 0..<batch {
+            let state = Array(single.states[i * 16 ..< i * 16 + 16]), next = Array(single.next[i * 16 ..< i * 16 + 16])
+            let step = state.withUnsafeBufferPointer { ElpasoliteDecisions.step(ofState: $0.baseAddress!) }
+            XCTAssertEqual(next.withUnsafeBufferPointer { ElpasoliteDecisions.step(ofState: $0.baseAddress!) }, step + 1)
+            XCTAssertEqual(Array(next[0..<step]), Array(state[0..<step]), "the next state keeps the earlier choices")
+            // The action is the value the next state records at this step.
+            let levels = step % 2 == 0 ? 6 : 8
+            XCTAssertEqual(Elpasolite.scale(single.actions[i] + 1, levels: levels), next[step])
+            XCTAssertEqual(single.terminal[i], step == 7)
+            if step == 7 {
+                terminalCount += 1
+                let row = (0..<data.rowCount).first { Array(data.vectors[$0 * 8 ..< $0 * 8 + 8]) == Array(next[0..<8]) }
+                let rowClass = data.classes[try XCTUnwrap(row)]
+                XCTAssertEqual(single.rewards[i], rowClass == single.classes[i] ? 1 : -1)
+            } else {
+                XCTAssertEqual(single.rewards[i], 0)
+            }
+        }
+        XCTAssertGreaterThan(terminalCount, 20)
+    }
+
+    func testDQNTrainsUnderMPIAndSamplesByGlobalIndex() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("elpasolite-dqn-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: work) }
+        let csv = "A,B,C,D,e_form_ev_per_atom\n" + (0..<80).map { index in
+            Elpasolite(index: index * 24_677).elements.map(\.symbol).joined(separator: ",") + ",\(-3 + Double(index % 9))"
+        }.joined(separator: "\n") + "\n"
+        let csvPath = work.appendingPathComponent("rows.csv").path, data = work.appendingPathComponent("data.h5").path
+        try csv.write(toFile: csvPath, atomically: true, encoding: .utf8)
+        func run(_ arguments: [String], ranks: Int) throws -> CommandRunner.Outcome {
+            let outcome = try CommandRunner.run(arguments, ranks: ranks, timeout: 300)
+            XCTAssertEqual(outcome.exitCode, 0, "\(arguments)\n\(outcome.standardOutput)\n\(outcome.standardError)")
+            return outcome
+        }
+        try run(["prepare", "--preset", "elpasolite", "--input", csvPath, "--output", data, "--holdout-fraction", "0"], ranks: 1)
+        let runDirectory = work.appendingPathComponent("dqn").path
+        let trained = try run(["train", "--model", "elpasolite-dqn", "--data", data, "--run-dir", runDirectory, "--steps", "2",
+                               "--batch-size", "16", "--log-every", "1"], ranks: 2)
+        XCTAssertTrue(trained.standardOutput.contains("trained elpasolite-dqn to step 2"), trained.standardOutput)
+        let metrics = try String(contentsOfFile: runDirectory + "/metrics.jsonl", encoding: .utf8)
+        XCTAssertTrue(metrics.contains("temporal_difference_loss"), metrics)
+        let checkpoint = runDirectory + "/checkpoint.h5"
+        // The target network is synchronised every 10 updates: after 2 it still holds the
+        // initial weights (seed 1), while the online network has moved.
+        let online = try File.open(checkpoint).read("networks/q/parameters", as: Float.self)
+        let target = try File.open(checkpoint).read("networks/q_target/parameters", as: Float.self)
+        let initialNetwork = ElpasoliteQNetwork(maxBatch: 1, seed: 1)
+        let initial = withExtendedLifetime(initialNetwork) { Array(initialNetwork.network.store.parameters) }
+        XCTAssertTrue(target == initial, "the target network moved before its first synchronisation")
+        XCTAssertFalse(online == initial, "the online network was not trained")
+
+        // Samples depend on their global index only, not on how the calls split them (a sweep's
+        // rank shares); every sample is spelled from exact levels.
+        let source = try ElpasoliteSampleSource(checkpoint: checkpoint, blockRows: ElpasoliteSweep.blockSize)
+        XCTAssertEqual(source.model, .doubleDQN)
+        var whole = [Float](repeating: 0, count: 24 * 8), parts = whole
+        whole.withUnsafeMutableBufferPointer {
+            source.generate(requestedClass: 3, count: 24, firstSampleIndex: 1000, seed: 7, into: $0.baseAddress!)
+        }
+        parts.withUnsafeMutableBufferPointer {
+            source.generate(requestedClass: 3, count: 10, firstSampleIndex: 1000, seed: 7, into: $0.baseAddress!)
+            source.generate(requestedClass: 3, count: 14, firstSampleIndex: 1010, seed: 7, into: $0.baseAddress! + 80)
+        }
+        XCTAssertEqual(whole, parts)
+        for (position, value) in whole.enumerated() {
+            let levels = position % 2 == 0 ? 6 : 8
+            XCTAssertEqual(Elpasolite.scale(Elpasolite.unscale(value, levels: levels)!, levels: levels), value)
+        }
+        var other = whole
+        other.withUnsafeMutableBufferPointer {
+            source.generate(requestedClass: 3, count: 24, firstSampleIndex: 1000, seed: 8, into: $0.baseAddress!)
+        }
+        XCTAssertNotEqual(other, whole, "another seed draws other samples")
     }
 }

@@ -35,6 +35,8 @@ final class GenerationReportTests: XCTestCase {
         XCTAssertEqual(report.trainingValidity, .init(count: 3, chargeNeutral: 3, electronegativityBalanced: 3))
         // First occurrences at 0 (NaCl), 2 (CaO), 4 (SrTiO3), 5 (KCl), 7 (Ti2O4), 8 (Al3Li).
         XCTAssertEqual(report.uniquenessCurve.map(\.unique), [1, 1, 2, 3, 6])
+        XCTAssertEqual(report.uniquenessCurve.map(\.decoded), [1, 2, 3, 4, 9], "sample 3 decoded to nothing")
+        XCTAssertEqual(report.uniquenessCurve[4].percentOfDecoded, 100.0 * 6 / 9, accuracy: 1e-12)
         XCTAssertEqual(report.novel, BucketCounts(found: [3, 1, 0, 0], total: [5, 1, 0, 0]))
         XCTAssertEqual(report.novelOutsideHoldout, 3, "SrTiO3, Ti2O4 and Al3Li")
         XCTAssertEqual(report.recovery["training"], BucketCounts(found: [2, 0, 0, 0], total: [3, 0, 0, 0]))

@@ -110,7 +110,7 @@ final class PipelineTests: XCTestCase {
         let confirmed = reportTwo?["confirmedElsewhere"] as? [String: Int]
         XCTAssertEqual(confirmed?["self"], confirmed?["hold-out"])
         let curve = try String(contentsOfFile: path("evaluation-2/uniqueness_curve.csv"), encoding: .utf8)
-        XCTAssertTrue(curve.hasPrefix("samples,unique,unique_percent\n"), curve)
+        XCTAssertTrue(curve.hasPrefix("samples,decoded,unique,unique_percent,unique_percent_of_decoded\n"), curve)
     }
 
     func testAutoencoderTrainsAndReportsDecodability() throws {

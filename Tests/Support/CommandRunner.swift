@@ -116,7 +116,12 @@ public enum CommandRunner {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        // A test process that called MPI itself (a one-rank singleton) carries Open MPI's job
+        // variables; a child mpirun inheriting them would think it runs inside that job.
+        let inherited = ProcessInfo.processInfo.environment.filter { key, _ in
+            !["OMPI_", "PMIX_", "OPAL_", "ORTE_"].contains { key.hasPrefix($0) }
+        }
+        process.environment = inherited.merging(environment) { $1 }
         if let workingDirectory { process.currentDirectoryURL = workingDirectory }
 
         let outputDirectory = FileManager.default.temporaryDirectory

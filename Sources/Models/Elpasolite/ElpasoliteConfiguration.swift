@@ -7,6 +7,8 @@ public enum ElpasoliteModel: String, CaseIterable, Codable, Sendable {
     case conditionalVAE = "elpasolite-cvae"
     /// The conditional WGAN-GP: generator and critic with one hidden layer of 512.
     case conditionalGAN = "elpasolite-cgan"
+    /// The double-DQN agent choosing period and group site by site: 5 × 512 with LayerNorm.
+    case doubleDQN = "elpasolite-dqn"
 }
 
 /// Everything that determines an elpasolite training run; stored in checkpoints as JSON.
@@ -22,6 +24,10 @@ public struct ElpasoliteConfiguration: Codable, Sendable, Equatable {
     public var penaltyWeight: Float
     /// Critic updates per generator update of the cGAN.
     public var criticIterations: Int
+    /// The DQN's discount γ.
+    public var discount: Float
+    /// Updates between the DQN's target-network synchronisations.
+    public var targetSyncInterval: Int
     /// The share of the training rows used, drawn by a seeded permutation (the paper's
     /// training-set-size study); 1 uses them all.
     public var trainFraction: Double
@@ -34,19 +40,26 @@ public struct ElpasoliteConfiguration: Codable, Sendable, Equatable {
 
     /// The paper's hyper-parameters (REFERENCE §6) for `model`: cVAE batch 500, lr 1e-3, KL
     /// weight 0.1, 10,000 updates; cGAN batch 100, lr 1e-5, penalty 10, 5 critic updates per
-    /// generator update, 200,000 generator updates. `stop` replaces the paper's update count.
+    /// generator update, 200,000 generator updates; DQN batch 250, lr 1e-5, γ 0.999, target
+    /// synchronised every 10 updates, 800,000 updates. `stop` replaces the paper's update count.
     public static func defaults(for model: ElpasoliteModel, stop: StopCondition? = nil) -> ElpasoliteConfiguration {
-        let isVAE = model == .conditionalVAE
+        let (batch, learningRate, updates): (Int, Float, Int) = switch model {
+        case .conditionalVAE: (500, 1e-3, 10_000)
+        case .conditionalGAN: (100, 1e-5, 200_000)
+        case .doubleDQN: (250, 1e-5, 800_000)
+        }
         return ElpasoliteConfiguration(
             model: model,
-            batchSize: isVAE ? 500 : 100,
-            learningRate: isVAE ? 1e-3 : 1e-5,
+            batchSize: batch,
+            learningRate: learningRate,
             klWeight: 0.1,
             penaltyWeight: 10,
             criticIterations: 5,
+            discount: 0.999,
+            targetSyncInterval: 10,
             trainFraction: 1,
             seed: 1,
-            stop: stop ?? StopCondition(maximumSteps: isVAE ? 10_000 : 200_000),
+            stop: stop ?? StopCondition(maximumSteps: updates),
             checkpointInterval: 1000,
             logInterval: 100)
     }
@@ -66,5 +79,7 @@ public struct ElpasoliteConfiguration: Codable, Sendable, Equatable {
 
 extension ElpasoliteConfiguration: RunConfiguration {
     var modelName: String { model.rawValue }
-    var weightInitializer: Initializer { ElpasoliteNetworks.weightInitializer }
+    func initializeWeights(of name: String, _ store: ParameterStore) {
+        store.initializeWeights(ElpasoliteNetworks.weightInitializer, seed: seed)
+    }
 }

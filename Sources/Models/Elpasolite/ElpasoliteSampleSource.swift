@@ -2,7 +2,8 @@ import Chemistry
 import NeuralNet
 
 /// A trained elpasolite generator read from a training checkpoint: the cGAN's generator (on
-/// the fast ``ElpasoliteGANSampler``) or the cVAE's decoder applied to prior draws.
+/// the fast ``ElpasoliteGANSampler``), the cVAE's decoder applied to prior draws, or the DQN
+/// agent's softmax(β · Q) rollouts (``ElpasoliteDQNSampler``).
 ///
 /// Sample `i` is generated from the noise of global sample index `i` of the seed, so any split
 /// of the indices over ranks or calls produces the same samples.
@@ -15,8 +16,9 @@ public final class ElpasoliteSampleSource {
                                 _ samples: UnsafeMutablePointer<Float>) -> Void
 
     /// Loads the networks of the elpasolite checkpoint at `path`; `blockRows` is the most
-    /// samples one ``generate(requestedClass:count:firstSampleIndex:seed:into:)`` call asks for.
-    public init(checkpoint path: String, blockRows: Int) throws {
+    /// samples one ``generate(requestedClass:count:firstSampleIndex:seed:into:)`` call asks for;
+    /// `beta` is the DQN's softmax inverse temperature (the paper's 5).
+    public init(checkpoint path: String, blockRows: Int, beta: Float = 5) throws {
         header = try Checkpoint.readHeader(path)
         guard let model = ElpasoliteModel(rawValue: header.model) else {
             throw CheckpointError(path: path, message: "is for model \(header.model), not an elpasolite model ("
@@ -34,6 +36,11 @@ public final class ElpasoliteSampleSource {
             let vae = ElpasoliteConditionalVAE(maxBatch: blockRows, seed: 0)
             _ = try Checkpoint.restore(from: path, networks: [("cvae", vae.store)], optimizers: [])
             generateBlock = { vae.generate(requestedClass: $0, count: $1, firstSampleIndex: $2, seed: $3, into: $4) }
+        case .doubleDQN:
+            let network = ElpasoliteQNetwork(maxBatch: ElpasoliteDQNSampler.passRows, seed: 0)
+            _ = try Checkpoint.restore(from: path, networks: [("q", network.network.store)], optimizers: [])
+            let sampler = ElpasoliteDQNSampler(network: network, beta: beta)
+            generateBlock = { sampler.generate(requestedClass: $0, count: $1, firstSampleIndex: $2, seed: $3, into: $4) }
         }
     }
 
@@ -59,31 +66,47 @@ public enum ElpasoliteVectorDecoder {
 
     /// The tuple index of the vector at `values` (8 numbers), or −1 when a number rounds outside
     /// its levels, a (period, group) pair is not one of the 39 elements, or an element repeats.
-    @inline(__always)
     public static func tupleIndex(_ values: UnsafePointer<Float>) -> Int {
+        positions.withUnsafeBufferPointer { tupleIndex(values, table: $0) }
+    }
+
+    /// Decodes `count` vectors `[count, 8]` into `indices` (−1 for invalid ones); returns the
+    /// number of valid ones.
+    public static func tupleIndices(_ values: UnsafePointer<Float>, count: Int, into indices: UnsafeMutablePointer<Int32>) -> Int {
         positions.withUnsafeBufferPointer { table in
-            var sites = (0, 0, 0, 0)
-            for site in 0 ..< Elpasolite.siteCount {
-                let period = level(values[2 * site], levels: Elpasolite.periodCount)
-                let group = level(values[2 * site + 1], levels: Elpasolite.mainGroupCount)
-                guard period > 0, group > 0 else { return -1 }
-                let position = Int(table[(period - 1) * Elpasolite.mainGroupCount + group - 1])
-                guard position >= 0 else { return -1 }
-                switch site {
-                case 0: sites.0 = position
-                case 1: sites.1 = position
-                case 2: sites.2 = position
-                default: sites.3 = position
-                }
+            var valid = 0
+            for row in 0 ..< count {
+                let index = tupleIndex(values + row * Elpasolite.vectorLength, table: table)
+                indices[row] = Int32(truncatingIfNeeded: index)
+                if index >= 0 { valid += 1 }
             }
-            let (a, b, c, d) = sites
-            guard a != b, a != c, a != d, b != c, b != d, c != d else { return -1 }
-            // Each site's rank among the elements the earlier sites left unused.
-            let rankB = b - (a < b ? 1 : 0)
-            let rankC = c - (a < c ? 1 : 0) - (b < c ? 1 : 0)
-            let rankD = d - (a < d ? 1 : 0) - (b < d ? 1 : 0) - (c < d ? 1 : 0)
-            return ((a * 38 + rankB) * 37 + rankC) * 36 + rankD
+            return valid
         }
+    }
+
+    @inline(__always)
+    private static func tupleIndex(_ values: UnsafePointer<Float>, table: UnsafeBufferPointer<Int8>) -> Int {
+        var sites = (0, 0, 0, 0)
+        for site in 0 ..< Elpasolite.siteCount {
+            let period = level(values[2 * site], levels: Elpasolite.periodCount)
+            let group = level(values[2 * site + 1], levels: Elpasolite.mainGroupCount)
+            guard period > 0, group > 0 else { return -1 }
+            let position = Int(table[(period - 1) * Elpasolite.mainGroupCount + group - 1])
+            guard position >= 0 else { return -1 }
+            switch site {
+            case 0: sites.0 = position
+            case 1: sites.1 = position
+            case 2: sites.2 = position
+            default: sites.3 = position
+            }
+        }
+        let (a, b, c, d) = sites
+        guard a != b, a != c, a != d, b != c, b != d, c != d else { return -1 }
+        // Each site's rank among the elements the earlier sites left unused.
+        let rankB = b - (a < b ? 1 : 0)
+        let rankC = c - (a < c ? 1 : 0) - (b < c ? 1 : 0)
+        let rankD = d - (a < d ? 1 : 0) - (b < d ? 1 : 0) - (c < d ? 1 : 0)
+        return ((a * 38 + rankB) * 37 + rankC) * 36 + rankD
     }
 
     /// `Elpasolite.unscale` returning 0 instead of `nil`.

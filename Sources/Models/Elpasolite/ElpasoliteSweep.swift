@@ -18,7 +18,8 @@ public struct ElpasoliteSweep {
     /// Samples per block: generation calls and rank shares are aligned to it, so every sample
     /// goes through the same GEMM blocking on any rank count.
     public static let blockSize = 4096
-    /// The most blocks in one round (4 Mi samples), which bounds memory per rank.
+    /// The most blocks in one round (4 Mi samples) unless there are more ranks, which bounds
+    /// memory per rank.
     public static let maximumRoundBlocks = 1024
 
     public let source: ElpasoliteSampleSource
@@ -67,7 +68,7 @@ public struct ElpasoliteSweep {
     public func run(record: (_ samples: Int, _ unique: TupleBitmap) -> Void) throws -> Result {
         let block = Self.blockSize
         let checkpoints = Array(Set((1...curvePoints).map { budget * $0 / curvePoints }).filter { $0 > 0 }).sorted()
-        let rankShareBlocks = (Self.maximumRoundBlocks + world.size - 1) / world.size
+        let rankShareBlocks = max(1, (Self.maximumRoundBlocks + world.size - 1) / world.size)
         var tuples = [Int32](repeating: -1, count: rankShareBlocks * block)
         let samples = FloatBuffer(count: block * ElpasoliteNetworks.featureCount)
         var local = TupleBitmap()
@@ -77,10 +78,11 @@ public struct ElpasoliteSweep {
         var generationSeconds = 0.0, mergeSeconds = 0.0
 
         while validSoFar < budget {
-            // Size the round from the validity seen so far (the same on every rank).
+            // Size the round from the validity seen so far, at least one block per rank. Round
+            // sizes change only how much is generated past the budget, never which samples count.
             let fraction = drawnSoFar == 0 ? 1 : max(Double(validSoFar) / Double(drawnSoFar), 1e-3)
             let wanted = (Double(budget - validSoFar) * 1.02 / fraction / Double(block)).rounded(.up)
-            let blocks = Int(min(Double(Self.maximumRoundBlocks), max(1, wanted)))
+            let blocks = max(world.size, Int(min(Double(Self.maximumRoundBlocks), wanted)))
             let myBlocks = (blocks * world.rank / world.size) ..< (blocks * (world.rank + 1) / world.size)
             let count = myBlocks.count * block
             let first = drawnSoFar + myBlocks.lowerBound * block
@@ -91,11 +93,8 @@ public struct ElpasoliteSweep {
                 for offset in stride(from: 0, to: count, by: block) {
                     source.generate(requestedClass: requestedClass - 1, count: block, firstSampleIndex: first + offset,
                                     seed: seed, into: samples.pointer)
-                    for row in 0 ..< block {
-                        let index = ElpasoliteVectorDecoder.tupleIndex(samples.pointer + row * ElpasoliteNetworks.featureCount)
-                        tuples[offset + row] = Int32(truncatingIfNeeded: index)
-                        if index >= 0 { localValid += 1 }
-                    }
+                    localValid += ElpasoliteVectorDecoder.tupleIndices(samples.pointer, count: block,
+                                                                       into: tuples.baseAddress! + offset)
                 }
             }
             generationSeconds += Date().timeIntervalSince(generationStart)

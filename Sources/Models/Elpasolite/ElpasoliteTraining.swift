@@ -4,15 +4,16 @@ import Logging
 import NeuralNet
 import Random
 
-/// Data-parallel training of an elpasolite cVAE or cGAN (REFERENCE §6, §8) on a prepared
-/// elpasolite file, with class-balanced batches.
+/// Data-parallel training of an elpasolite cVAE, cGAN or DQN (REFERENCE §6, §8) on a prepared
+/// elpasolite file, with class-balanced batches (the DQN's offline episodes: ``ElpasoliteEpisodes``).
 ///
 /// Rank 0 initialises (or restores) and broadcasts; each rank trains on its share of every
 /// global batch, drawn by ``ClassBalancedBatches`` from (seed, step, global sample index), and
 /// the gradients of each update are averaged with one allreduce; rank 0 logs, writes
 /// `metrics.jsonl` and checkpoints `checkpoint.h5` in the run directory. The cGAN's noise and
 /// interpolation weights are addressed by global sample index too, so it follows the same
-/// trajectory on any rank count; the cVAE's reparameterisation noise is one stream per rank.
+/// trajectory on any rank count; the cVAE's reparameterisation noise is one stream per rank. On
+/// resume the cVAE's noise stream and the DQN's target-synchronisation phase restart.
 public final class ElpasoliteTraining {
     public let configuration: ElpasoliteConfiguration
     public let world: Communicator
@@ -20,10 +21,11 @@ public final class ElpasoliteTraining {
     public let runDirectory: URL
     public let logger: Logger
 
-    /// The model's trainer: the cVAE's or the cGAN's.
+    /// The model's trainer.
     public enum Trainer {
         case conditionalVAE(ElpasoliteVAETrainer)
         case conditionalGAN(ElpasoliteWGANGPTrainer)
+        case doubleDQN(ElpasoliteDoubleDQNTrainer, ElpasoliteEpisodes)
     }
 
     public let trainer: Trainer
@@ -31,6 +33,21 @@ public final class ElpasoliteTraining {
     private let replicated: ReplicatedRun
     private let features: FloatBuffer
     private var classes: [Int]
+    private let transitions: Transitions?
+
+    /// Buffers of one DQN update's transitions.
+    private final class Transitions {
+        let states: FloatBuffer, nextStates: FloatBuffer, rewards: FloatBuffer
+        var actions: [Int], terminal: [Bool]
+
+        init(batch: Int) {
+            states = FloatBuffer(count: batch * ElpasoliteDecisions.stateCount)
+            nextStates = FloatBuffer(count: batch * ElpasoliteDecisions.stateCount)
+            rewards = FloatBuffer(count: batch)
+            actions = [Int](repeating: 0, count: batch)
+            terminal = [Bool](repeating: false, count: batch)
+        }
+    }
 
     /// Where checkpoints go.
     public var checkpointPath: String { replicated.checkpointPath }
@@ -55,6 +72,7 @@ public final class ElpasoliteTraining {
         let networks: [(name: String, store: ParameterStore)]
         let optimizers: [(name: String, optimizer: any Optimizer)]
         var counterNames: [String] = []
+        var transitions: Transitions?
         switch configuration.model {
         case .conditionalVAE:
             let model = ElpasoliteConditionalVAE(maxBatch: local, seed: configuration.seed)
@@ -76,7 +94,17 @@ public final class ElpasoliteTraining {
             networks = [("generator", model.generator.store), ("critic", model.critic.store)]
             optimizers = [("generator", gan.wasserstein.generatorOptimizer), ("critic", gan.wasserstein.criticOptimizer)]
             counterNames = ["random_update"]
+        case .doubleDQN:
+            let dqn = ElpasoliteDoubleDQNTrainer(
+                batch: local, learningRate: configuration.learningRate, discount: configuration.discount,
+                targetSyncInterval: configuration.targetSyncInterval, seed: configuration.seed)
+            dqn.gradientHook = parallel.gradientAverager
+            trainer = .doubleDQN(dqn, ElpasoliteEpisodes(batches: batches, seed: configuration.seed))
+            transitions = Transitions(batch: local)
+            networks = [("q", dqn.online.network.store), ("q_target", dqn.target.network.store)]
+            optimizers = [("q", dqn.optimizer)]
         }
+        self.transitions = transitions
         replicated = ReplicatedRun(
             world: world, configuration: configuration, data: data, networks: networks, optimizers: optimizers,
             checkpointPath: runDirectory.appendingPathComponent("checkpoint.h5").path, counterNames: counterNames)
@@ -91,6 +119,7 @@ public final class ElpasoliteTraining {
         switch trainer {
         case .conditionalVAE(let vae): vae.optimizer.stepCount
         case .conditionalGAN(let gan): gan.wasserstein.generatorOptimizer.stepCount
+        case .doubleDQN(let dqn, _): dqn.optimizer.stepCount
         }
     }
 
@@ -99,21 +128,33 @@ public final class ElpasoliteTraining {
         Double(step * configuration.samplesPerStep) / Double(data.rowCount)
     }
 
-    /// One update on the next class-balanced batch; returns this rank's metric values.
+    /// One update on the next class-balanced batch (or DQN transitions); returns this rank's
+    /// metric values.
     func trainStep() -> [Double] {
         let step = self.step
-        classes.withUnsafeMutableBufferPointer { classes in
-            batches.fill(step: step, features: features.pointer, classes: classes.baseAddress!)
-        }
-        return classes.withUnsafeBufferPointer { classes in
+        return classes.withUnsafeMutableBufferPointer { buffer in
+            let classes = buffer.baseAddress!
             switch trainer {
             case .conditionalVAE(let vae):
-                let losses = vae.step(features: features.pointer, classes: classes.baseAddress!)
+                batches.fill(step: step, features: features.pointer, classes: classes)
+                let losses = vae.step(features: features.pointer, classes: classes)
                 return [Double(losses.total), Double(losses.reconstruction), Double(losses.kl)]
             case .conditionalGAN(let gan):
-                let iteration = gan.step(real: features.pointer, classes: classes.baseAddress!)
+                batches.fill(step: step, features: features.pointer, classes: classes)
+                let iteration = gan.step(real: features.pointer, classes: classes)
                 return [Double(iteration.critic.loss), Double(iteration.generatorLoss),
                         Double(iteration.critic.wassersteinEstimate), Double(iteration.critic.penalty)]
+            case .doubleDQN(let dqn, let episodes):
+                let t = transitions!
+                return t.actions.withUnsafeMutableBufferPointer { actions in
+                    t.terminal.withUnsafeMutableBufferPointer { terminal in
+                        episodes.fill(update: step, states: t.states.pointer, classes: classes, actions: actions.baseAddress!,
+                                      rewards: t.rewards.pointer, nextStates: t.nextStates.pointer, terminal: terminal.baseAddress!)
+                        return [Double(dqn.update(states: t.states.pointer, classes: classes, actions: actions.baseAddress!,
+                                                  rewards: t.rewards.pointer, nextStates: t.nextStates.pointer,
+                                                  terminal: terminal.baseAddress!))]
+                    }
+                }
             }
         }
     }
@@ -123,6 +164,7 @@ public final class ElpasoliteTraining {
         switch trainer {
         case .conditionalVAE: ["loss", "reconstruction", "kl"]
         case .conditionalGAN: ["critic_loss", "generator_loss", "wasserstein", "gradient_penalty"]
+        case .doubleDQN: ["temporal_difference_loss"]
         }
     }
 

@@ -71,9 +71,16 @@ public struct BucketCounts: Codable, Sendable, Equatable {
 /// The metrics of a generated sample set (MatGAN paper Fig. 4, Fig. 5 and Table 1).
 public struct GenerationReport: Codable, Sendable {
     public struct CurvePoint: Codable, Sendable, Equatable {
+        /// Samples generated so far.
         public var samples: Int
+        /// Of those, samples that decoded to 2..8 elements (the paper drops the others before
+        /// counting uniqueness).
+        public var decoded: Int
         public var unique: Int
+        /// Distinct compositions per generated sample.
         public var percent: Double { samples == 0 ? 0 : 100 * Double(unique) / Double(samples) }
+        /// Distinct compositions per decoded sample.
+        public var percentOfDecoded: Double { decoded == 0 ? 0 : 100 * Double(unique) / Double(decoded) }
     }
 
     public struct Validity: Codable, Sendable, Equatable {
@@ -157,6 +164,12 @@ public struct GenerationEvaluator {
 
         let unique = try DistributedUniqueSet(keys: shard.keys, firstIndex: shard.firstIndex, world: world)
         let curveCounts = try unique.uniqueCounts(atSampleCounts: curveSampleCounts)
+        // Decoded samples among the first n, for each curve point: a prefix count over this
+        // rank's contiguous slice, summed over ranks.
+        var decodedBefore = [Int](repeating: 0, count: shard.keys.count + 1)
+        for (offset, key) in shard.keys.enumerated() { decodedBefore[offset + 1] = decodedBefore[offset] + (key == nil ? 0 : 1) }
+        var curveDecoded = curveSampleCounts.map { Int64(decodedBefore[min(max($0 - shard.firstIndex, 0), shard.keys.count)]) }
+        try world.allreduce(&curveDecoded, .sum)
 
         // Each owner checks its distinct keys against its share of every reference set.
         let ownedTraining = training.keys.filter(unique.owns)
@@ -224,7 +237,9 @@ public struct GenerationEvaluator {
             trainingValidity: .init(count: Int(trainingCounts[0]), chargeNeutral: Int(trainingCounts[1]),
                                     electronegativityBalanced: Int(trainingCounts[2])),
             unique: Int(ownedCounts[0]),
-            uniquenessCurve: zip(curveSampleCounts, curveCounts).map { .init(samples: $0, unique: $1) },
+            uniquenessCurve: curveSampleCounts.indices.map {
+                .init(samples: curveSampleCounts[$0], decoded: Int(curveDecoded[$0]), unique: curveCounts[$0])
+            },
             novel: BucketCounts(found: ownedCounts[7..<11].map(Int.init), total: ownedCounts[3..<7].map(Int.init)),
             novelOutsideHoldout: Int(ownedCounts[11]),
             recovery: recovery,

@@ -19,9 +19,9 @@ public struct PaperFigures: Sendable {
 }
 
 extension GenerationReport {
-    /// The uniqueness percentage at exactly `samples`, if the curve has that point.
-    public func uniquenessPercent(at samples: Int) -> Double? {
-        uniquenessCurve.first { $0.samples == samples }?.percent
+    /// The curve point at exactly `samples`, if the curve has it.
+    public func uniqueness(at samples: Int) -> CurvePoint? {
+        uniquenessCurve.first { $0.samples == samples }
     }
 
     /// A plain-text table of the metrics, with the paper's numbers where given.
@@ -35,8 +35,10 @@ extension GenerationReport {
         rows.append(("charge neutral, generated", percent(generatedValidity.chargeNeutralPercent), percent(paper?.generatedNeutralPercent)))
         rows.append(("neutral + EN balanced, training", percent(trainingValidity.balancedPercent), "-"))
         rows.append(("neutral + EN balanced, generated", percent(generatedValidity.balancedPercent), "-"))
-        if let at340k = uniquenessPercent(at: 340_000) {
-            rows.append(("uniqueness after 340,000", percent(at340k), percent(paper?.uniquenessAt340kPercent)))
+        if let at340k = uniqueness(at: 340_000) {
+            rows.append(("uniqueness after 340,000, of decoded", percent(at340k.percentOfDecoded),
+                         percent(paper?.uniquenessAt340kPercent)))
+            rows.append(("uniqueness after 340,000, of all", percent(at340k.percent), "-"))
         }
         rows.append(("unique compositions", "\(unique)", "-"))
         rows.append(("novel (not in training)", "\(novel.foundSum) (\(percent(novel.percent)) of unique)", "-"))
@@ -85,10 +87,11 @@ extension GenerationReport {
         return lines.joined(separator: "\n")
     }
 
-    /// The uniqueness curve as CSV: `samples,unique,unique_percent`.
+    /// The uniqueness curve as CSV: `samples,decoded,unique,unique_percent,unique_percent_of_decoded`.
     public var uniquenessCurveCSV: String {
-        "samples,unique,unique_percent\n" + uniquenessCurve.map {
-            "\($0.samples),\($0.unique),\(String(format: "%.4f", $0.percent))"
+        "samples,decoded,unique,unique_percent,unique_percent_of_decoded\n" + uniquenessCurve.map {
+            "\($0.samples),\($0.decoded),\($0.unique),\(String(format: "%.4f", $0.percent)),"
+                + String(format: "%.4f", $0.percentOfDecoded)
         }.joined(separator: "\n") + "\n"
     }
 

@@ -14,24 +14,6 @@ public enum MatGANModel: String, CaseIterable, Codable, Sendable {
     public var variant: MatGANVariant { self == .matganOQMD ? .oqmd : .icsd }
 }
 
-/// How weights start: MatGAN's released code draws every weight from N(0, 1).
-public enum WeightInitialization: String, CaseIterable, Codable, Sendable {
-    /// N(0, 1), as the released TensorFlow code.
-    case normal
-    /// He (Kaiming) normal with the LeakyReLU slope, a scaled alternative.
-    case he
-    /// Glorot (Xavier) normal.
-    case glorot
-
-    var initializer: Initializer {
-        switch self {
-        case .normal: .normal(standardDeviation: 1)
-        case .he: .heNormal(negativeSlope: 0.2)
-        case .glorot: .glorotNormal
-        }
-    }
-}
-
 /// Everything that determines a MatGAN training run; stored in checkpoints as JSON.
 public struct MatGANConfiguration: Codable, Sendable, Equatable {
     public var model: MatGANModel
@@ -50,7 +32,8 @@ public struct MatGANConfiguration: Codable, Sendable, Equatable {
     public var criticBatchNorm: Bool
     /// Critic updates per generator update (`disc_iters`).
     public var criticIterations: Int
-    public var initialization: WeightInitialization
+    /// N(0, 1) as the released code, or He with each activation's gain.
+    public var initialization: MatGANInitialization
     public var seed: UInt64
     /// Batch-norm statistics summed over ranks instead of per rank.
     public var synchronisedBatchNorm: Bool
@@ -74,7 +57,7 @@ public struct MatGANConfiguration: Codable, Sendable, Equatable {
             penaltyWeight: 10,
             criticBatchNorm: true,
             criticIterations: 1,
-            initialization: .normal,
+            initialization: .releasedCode,
             seed: 1,
             synchronisedBatchNorm: false,
             stop: stop,

@@ -11,8 +11,8 @@ protocol RunConfiguration {
     var seed: UInt64 { get }
     /// The whole configuration as JSON, recorded in checkpoints.
     var json: String { get }
-    /// How rank 0 initialises the weights of a fresh run.
-    var weightInitializer: Initializer { get }
+    /// Initialises the weights of the network called `name` in a fresh run (rank 0).
+    func initializeWeights(of name: String, _ store: ParameterStore)
 }
 
 /// The training file of a replicated run, identified in checkpoints by its SHA-256.
@@ -23,7 +23,14 @@ protocol RunData {
 
 extension MatGANConfiguration: RunConfiguration {
     var modelName: String { model.rawValue }
-    var weightInitializer: Initializer { initialization.initializer }
+    func initializeWeights(of name: String, _ store: ParameterStore) {
+        // The critic ends its layers in LeakyReLU, the generator and the autoencoder in ReLU.
+        if name == "critic" {
+            MatGANNetworks.initializeCritic(store, initialization, seed: seed)
+        } else {
+            MatGANNetworks.initializeGenerator(store, initialization, seed: seed)
+        }
+    }
 }
 
 extension CompositionTrainingSet: RunData {}
@@ -58,9 +65,7 @@ struct ReplicatedRun {
             try world.broadcast(&counters, root: 0)
             try parallel.broadcastFromRoot(optimizers.map(\.optimizer))
         } else if world.isRoot {
-            for (_, store) in networks {
-                store.initializeWeights(configuration.weightInitializer, seed: configuration.seed)
-            }
+            for (name, store) in networks { configuration.initializeWeights(of: name, store) }
         }
         try parallel.broadcastFromRoot(networks.map(\.store))
         return Dictionary(uniqueKeysWithValues: zip(counterNames, counters))

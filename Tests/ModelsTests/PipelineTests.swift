@@ -138,6 +138,27 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(wrong.standardError.contains("not the autoencoder"), wrong.standardError)
     }
 
+    func testTerminationSignalWritesAFinalCheckpoint() throws {
+        try prepareData()
+        // As Slurm does before a time-out: SIGTERM to every rank.
+        let running = try CommandRunner.start(trainArguments("terminated", steps: 100_000, extra: ["--checkpoint-every", "0"]),
+                                              ranks: 2, timeout: 300)
+        let metrics = path("terminated") + "/metrics.jsonl"
+        let deadline = Date().addingTimeInterval(240)
+        while Date() < deadline, running.process.isRunning,
+              ((try? String(contentsOfFile: metrics, encoding: .utf8))?.split(separator: "\n").count ?? 0) < 3 {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let ranks = running.childProcessIdentifiers
+        XCTAssertEqual(ranks.count, 2, "expected two rank processes under mpirun")
+        for rank in ranks { kill(rank, SIGTERM) }
+        let outcome = try running.wait()
+        XCTAssertEqual(outcome.exitCode, 0, outcome.standardError)
+        XCTAssertTrue(outcome.standardOutput.contains("received signal 15"), outcome.standardOutput)
+        let step = try XCTUnwrap(File.open(path("terminated/checkpoint.h5")).attribute("step").intValue)
+        XCTAssertGreaterThanOrEqual(step, 3)
+    }
+
     func testSynchronisedBatchNormOnTwoRanksFollowsOneProcess() throws {
         try prepareData()
         try succeed(trainArguments("sync-1", steps: 6, extra: ["--sync-bn", "--checkpoint-every", "0"]), ranks: 1)

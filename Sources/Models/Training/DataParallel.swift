@@ -36,6 +36,31 @@ public struct DataParallel {
         }
     }
 
+    /// Throws unless every rank holds bit-identical parameters and batch-norm state in
+    /// `networks` (compared through a hash of their bytes), naming the first network that differs.
+    public func verifyReplicasAgree(_ networks: [(name: String, store: ParameterStore)], step: Int) throws {
+        guard world.size > 1 else { return }
+        for (name, store) in networks {
+            var digest = [Self.fingerprint(store.parameters), Self.fingerprint(store.buffers)]
+            var lowest = digest
+            try world.allreduce(&digest, .max)
+            try world.allreduce(&lowest, .min)
+            guard digest == lowest else {
+                throw DataParallelError(message: "replicas of network '\(name)' differ at step \(step): "
+                                        + "the ranks no longer hold identical \(digest[0] == lowest[0] ? "batch-norm state" : "parameters")")
+            }
+        }
+    }
+
+    /// FNV-1a over the bytes of `values`.
+    static func fingerprint(_ values: UnsafeMutableBufferPointer<Float>) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in UnsafeRawBufferPointer(values) {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
     /// A gradient hook averaging a flat gradient buffer over the ranks with one allreduce.
     /// A failed allreduce aborts the job: the hook runs inside a training step that cannot throw.
     public var gradientAverager: (UnsafeMutableBufferPointer<Float>) -> Void {
@@ -63,4 +88,10 @@ public struct DataParallel {
             }
         }
     }
+}
+
+/// Data-parallel replicas that are no longer identical.
+public struct DataParallelError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
 }

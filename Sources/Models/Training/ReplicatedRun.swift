@@ -83,10 +83,13 @@ struct ReplicatedRun {
         }
     }
 
-    /// Averages batch-norm statistics over the ranks, then rank 0 writes the checkpoint at
-    /// `step` with `counters`. Collective.
+    /// Averages batch-norm statistics over the ranks, checks that every rank now holds the same
+    /// parameters and statistics bit for bit, then rank 0 writes the checkpoint at `step` with
+    /// `counters`. Collective.
     func writeCheckpoint(step: Int, completedEpochs: Int, counters: [String: Int64]) throws {
-        try DataParallel(world: world).averageBatchNormState(networks.map(\.store))
+        let parallel = DataParallel(world: world)
+        try parallel.averageBatchNormState(networks.map(\.store))
+        try parallel.verifyReplicasAgree(networks, step: step)
         guard world.isRoot else { return }
         let header = Checkpoint.Header(
             model: configuration.modelName, step: step, epoch: completedEpochs, seed: configuration.seed,

@@ -62,15 +62,6 @@ final class ElpasoliteModelsTests: XCTestCase {
         try file.commit()
     }
 
-    @discardableResult
-    private func succeed(_ arguments: [String], ranks: Int? = nil, timeout: Double = 300,
-                         file: StaticString = #filePath, line: UInt = #line) throws -> CommandRunner.Outcome {
-        let outcome = try CommandRunner.run(arguments, ranks: ranks, timeout: timeout)
-        XCTAssertEqual(outcome.exitCode, 0, "matgan-dist \(arguments.joined(separator: " ")) failed:\n\(outcome.standardOutput)\n\(outcome.standardError)",
-                       file: file, line: line)
-        return outcome
-    }
-
     // MARK: In process
 
     func testVectorDecoderAgreesWithChemistryDecoding() {
@@ -230,8 +221,8 @@ final class ElpasoliteModelsTests: XCTestCase {
 
     func testCGANTrainingFollowsTheSameTrajectoryOnOneAndTwoRanks() throws {
         try prepareData()
-        try succeed(trainArguments("elpasolite-cgan", "gan1", steps: 3, batch: 20), ranks: 1)
-        let two = try succeed(trainArguments("elpasolite-cgan", "gan2", steps: 3, batch: 20), ranks: 2)
+        try assertSucceeds(trainArguments("elpasolite-cgan", "gan1", steps: 3, batch: 20), ranks: 1)
+        let two = try assertSucceeds(trainArguments("elpasolite-cgan", "gan2", steps: 3, batch: 20), ranks: 2)
         XCTAssertTrue(two.standardOutput.contains("trained elpasolite-cgan to step 3"), two.standardOutput)
         // The same global batches, noise and interpolation weights: the losses of every step agree
         // up to the order of the sums (different batches would differ at once). The critic's output
@@ -256,7 +247,7 @@ final class ElpasoliteModelsTests: XCTestCase {
         XCTAssertEqual(header.step, 3)
 
         // Resuming continues from the checkpoint; a MatGAN-only option is refused.
-        let resumed = try succeed(trainArguments("elpasolite-cgan", "gan2", steps: 4, batch: 20) + ["--resume"], ranks: 2)
+        let resumed = try assertSucceeds(trainArguments("elpasolite-cgan", "gan2", steps: 4, batch: 20) + ["--resume"], ranks: 2)
         XCTAssertTrue(resumed.standardOutput.contains("to step 4"), resumed.standardOutput)
         let refused = try CommandRunner.run(trainArguments("elpasolite-cgan", "gan3", steps: 1, batch: 20) + ["--critic-lr", "1e-3"])
         XCTAssertNotEqual(refused.exitCode, 0)
@@ -266,11 +257,11 @@ final class ElpasoliteModelsTests: XCTestCase {
     func testSweepCountsExactlyTheBudgetOfValidSamplesOnAnyRankCount() throws {
         try prepareData()
         try writeOracle()
-        try succeed(trainArguments("elpasolite-cgan", "sweep-gan", steps: 2, batch: 20), ranks: 2)
+        try assertSucceeds(trainArguments("elpasolite-cgan", "sweep-gan", steps: 2, batch: 20), ranks: 2)
         let checkpoint = path("sweep-gan/checkpoint.h5")
         let budget = 9_000, requestedClass = 3
         func sweep(ranks: Int, prefix: String) throws -> CommandRunner.Outcome {
-            try succeed(["elpasolite", "sweep", "--checkpoint", checkpoint, "--class", String(requestedClass),
+            try assertSucceeds(["elpasolite", "sweep", "--checkpoint", checkpoint, "--class", String(requestedClass),
                          "--valid-samples", String(budget), "--oracle", Self.oraclePath, "--seed", "11",
                          "--curve-points", "4", "--output-prefix", path(prefix)], ranks: ranks)
         }
@@ -321,7 +312,7 @@ final class ElpasoliteModelsTests: XCTestCase {
     func testCVAETrainsAndSweepsUnderMPI() throws {
         try prepareData()
         try writeOracle()
-        let trained = try succeed(trainArguments("elpasolite-cvae", "vae", steps: 3, batch: 50) + ["--train-fraction", "0.5"], ranks: 2)
+        let trained = try assertSucceeds(trainArguments("elpasolite-cvae", "vae", steps: 3, batch: 50) + ["--train-fraction", "0.5"], ranks: 2)
         XCTAssertTrue(trained.standardOutput.contains("trained elpasolite-cvae to step 3"), trained.standardOutput)
         let header = try Checkpoint.readHeader(path("vae/checkpoint.h5"))
         XCTAssertEqual(header.model, "elpasolite-cvae")
@@ -331,15 +322,15 @@ final class ElpasoliteModelsTests: XCTestCase {
 
         let arguments = ["elpasolite", "sweep", "--checkpoint", path("vae/checkpoint.h5"), "--class", "1", "--valid-samples", "3000",
                          "--oracle", Self.oraclePath, "--curve-points", "2"]
-        try succeed(arguments + ["--output-prefix", path("vae-one")], ranks: 1)
-        try succeed(arguments + ["--output-prefix", path("vae-two")], ranks: 2)
+        try assertSucceeds(arguments + ["--output-prefix", path("vae-one")], ranks: 1)
+        try assertSucceeds(arguments + ["--output-prefix", path("vae-two")], ranks: 2)
         XCTAssertEqual(try String(contentsOfFile: path("vae-one-metrics.csv"), encoding: .utf8),
                        try String(contentsOfFile: path("vae-two-metrics.csv"), encoding: .utf8))
         let row = try String(contentsOfFile: path("vae-two-metrics.csv"), encoding: .utf8).split(separator: "\n")[1]
         XCTAssertTrue(row.hasPrefix("elpasolite-cvae,1,3000,"), String(row))
 
         // Two seeded fits, trained and swept in one job.
-        let fits = try succeed(["elpasolite", "sweep", "--fits", "2", "--model", "elpasolite-cvae", "--data", Self.dataPath,
+        let fits = try assertSucceeds(["elpasolite", "sweep", "--fits", "2", "--model", "elpasolite-cvae", "--data", Self.dataPath,
                                 "--steps", "2", "--class", "2", "--valid-samples", "500", "--oracle", Self.oraclePath,
                                 "--curve-points", "2", "--run-dir", path("fits"), "--output-prefix", path("fits")], ranks: 2)
         XCTAssertTrue(fits.standardOutput.contains("| class 2, 2 fits | elpasolite-cvae |"), fits.standardOutput)

@@ -40,18 +40,9 @@ final class PipelineTests: XCTestCase {
 
     private func path(_ name: String) -> String { Self.work.appendingPathComponent(name).path }
 
-    @discardableResult
-    private func succeed(_ arguments: [String], ranks: Int? = nil, timeout: Double = 300,
-                         file: StaticString = #filePath, line: UInt = #line) throws -> CommandRunner.Outcome {
-        let outcome = try CommandRunner.run(arguments, ranks: ranks, timeout: timeout)
-        XCTAssertEqual(outcome.exitCode, 0, "matgan-dist \(arguments.joined(separator: " ")) failed:\n\(outcome.standardOutput)\n\(outcome.standardError)",
-                       file: file, line: line)
-        return outcome
-    }
-
     private func prepareData() throws {
         guard !FileManager.default.fileExists(atPath: Self.dataPath) else { return }
-        try succeed(["prepare", "--input", path("formulas.csv"), "--output", Self.dataPath, "--seed", "3"], ranks: 2)
+        try assertSucceeds(["prepare", "--input", path("formulas.csv"), "--output", Self.dataPath, "--seed", "3"], ranks: 2)
     }
 
     private func trainArguments(_ runDirectory: String, steps: Int, extra: [String] = []) -> [String] {
@@ -77,10 +68,10 @@ final class PipelineTests: XCTestCase {
 
     func testGenerationAndEvaluationDoNotDependOnTheRankCount() throws {
         try prepareData()
-        try succeed(trainArguments("gan", steps: 4), ranks: 2)
-        try succeed(["generate", "--checkpoint", path("gan/checkpoint.h5"), "--samples", "700", "--batch-size", "64",
+        try assertSucceeds(trainArguments("gan", steps: 4), ranks: 2)
+        try assertSucceeds(["generate", "--checkpoint", path("gan/checkpoint.h5"), "--samples", "700", "--batch-size", "64",
                      "--output", path("one.h5"), "--save-matrices"])
-        try succeed(["generate", "--checkpoint", path("gan/checkpoint.h5"), "--samples", "700", "--batch-size", "64",
+        try assertSucceeds(["generate", "--checkpoint", path("gan/checkpoint.h5"), "--samples", "700", "--batch-size", "64",
                      "--output", path("two.h5"), "--save-matrices"], ranks: 3)
         let one = try File.open(path("one.h5"))
         let two = try File.open(path("two.h5"))
@@ -92,9 +83,9 @@ final class PipelineTests: XCTestCase {
             XCTAssertEqual(try one.read("samples/\(flag)", as: UInt8.self), try two.read("samples/\(flag)", as: UInt8.self), flag)
         }
 
-        let single = try succeed(["evaluate", "--samples", path("one.h5"), "--data", Self.dataPath,
+        let single = try assertSucceeds(["evaluate", "--samples", path("one.h5"), "--data", Self.dataPath,
                                   "--output-dir", path("evaluation-1")])
-        try succeed(["evaluate", "--samples", path("one.h5"), "--data", Self.dataPath, "--compare", "self=\(Self.dataPath)",
+        try assertSucceeds(["evaluate", "--samples", path("one.h5"), "--data", Self.dataPath, "--compare", "self=\(Self.dataPath)",
                      "--output-dir", path("evaluation-2")], ranks: 2)
         XCTAssertTrue(single.standardOutput.contains("recovered hold-out formulas"), single.standardOutput)
         let reportOne = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("evaluation-1/evaluation.json")))) as? [String: Any]
@@ -115,18 +106,18 @@ final class PipelineTests: XCTestCase {
 
     func testAutoencoderTrainsAndReportsDecodability() throws {
         try prepareData()
-        let run = try succeed(["train", "--model", "matgan-ae", "--data", Self.dataPath, "--run-dir", path("ae"), "--steps", "3",
+        let run = try assertSucceeds(["train", "--model", "matgan-ae", "--data", Self.dataPath, "--run-dir", path("ae"), "--steps", "3",
                                "--batch-size", "16", "--log-every", "1"], ranks: 2)
         XCTAssertTrue(run.standardOutput.contains("trained matgan-ae to step 3"), run.standardOutput)
         let losses = try metricValues("ae", "negative_dice")
         XCTAssertEqual(losses.count, 3)
         XCTAssertTrue(losses.allSatisfy { $0 >= -1 && $0 <= 0 }, "negative Dice lies in [-1, 0]: \(losses)")
 
-        try succeed(["train", "--model", "matgan-mp", "--data", Self.dataPath, "--run-dir", path("ae-gan"), "--steps", "2",
+        try assertSucceeds(["train", "--model", "matgan-mp", "--data", Self.dataPath, "--run-dir", path("ae-gan"), "--steps", "2",
                      "--batch-size", "8"])
-        try succeed(["generate", "--checkpoint", path("ae-gan/checkpoint.h5"), "--samples", "300", "--batch-size", "100",
+        try assertSucceeds(["generate", "--checkpoint", path("ae-gan/checkpoint.h5"), "--samples", "300", "--batch-size", "100",
                      "--output", path("ae-samples.h5")])
-        let report = try succeed(["decodability", "--checkpoint", path("ae/checkpoint.h5"), "--data", Self.dataPath,
+        let report = try assertSucceeds(["decodability", "--checkpoint", path("ae/checkpoint.h5"), "--data", Self.dataPath,
                                   "--samples", path("ae-samples.h5"), "--output-dir", path("ae-report")], ranks: 2)
         XCTAssertTrue(report.standardOutput.contains("decodable training formulas:"), report.standardOutput)
         XCTAssertTrue(report.standardOutput.contains("non-decodable training formulas the GAN generated:"), report.standardOutput)
@@ -161,8 +152,8 @@ final class PipelineTests: XCTestCase {
 
     func testSynchronisedBatchNormOnTwoRanksFollowsOneProcess() throws {
         try prepareData()
-        try succeed(trainArguments("sync-1", steps: 6, extra: ["--sync-bn", "--checkpoint-every", "0"]), ranks: 1)
-        try succeed(trainArguments("sync-2", steps: 6, extra: ["--sync-bn", "--checkpoint-every", "0"]), ranks: 2)
+        try assertSucceeds(trainArguments("sync-1", steps: 6, extra: ["--sync-bn", "--checkpoint-every", "0"]), ranks: 1)
+        try assertSucceeds(trainArguments("sync-2", steps: 6, extra: ["--sync-bn", "--checkpoint-every", "0"]), ranks: 2)
         for metric in ["critic_loss", "generator_loss", "gradient_penalty"] {
             let one = try metricValues("sync-1", metric)
             let two = try metricValues("sync-2", metric)
@@ -174,13 +165,13 @@ final class PipelineTests: XCTestCase {
             }
         }
         // Without synchronisation the two-rank statistics come from half batches.
-        try succeed(trainArguments("local-2", steps: 6, extra: ["--checkpoint-every", "0"]), ranks: 2)
+        try assertSucceeds(trainArguments("local-2", steps: 6, extra: ["--checkpoint-every", "0"]), ranks: 2)
         XCTAssertNotEqual(try metricValues("local-2", "critic_loss"), try metricValues("sync-1", "critic_loss"))
     }
 
     func testReplicasAgreeAndAKilledRunResumesExactly() throws {
         try prepareData()
-        try succeed(trainArguments("straight", steps: 12, extra: ["--checkpoint-every", "4"]), ranks: 2)
+        try assertSucceeds(trainArguments("straight", steps: 12, extra: ["--checkpoint-every", "4"]), ranks: 2)
 
         let interrupted = try CommandRunner.start(trainArguments("interrupted", steps: 12, extra: ["--checkpoint-every", "4"]),
                                                   ranks: 2, timeout: 300)
@@ -198,7 +189,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertNotEqual(killed.exitCode, 0, "the job should fail when a rank is killed")
         XCTAssertFalse(killed.timedOut)
 
-        try succeed(trainArguments("interrupted", steps: 12, extra: ["--checkpoint-every", "4", "--resume"]), ranks: 2)
+        try assertSucceeds(trainArguments("interrupted", steps: 12, extra: ["--checkpoint-every", "4", "--resume"]), ranks: 2)
         let straight = try parameters("straight/checkpoint.h5")
         let resumed = try parameters("interrupted/checkpoint.h5")
         for (name, values) in straight {
@@ -208,7 +199,7 @@ final class PipelineTests: XCTestCase {
 
         // Resuming on other data is refused, naming both files.
         let other = path("other.h5")
-        try succeed(["prepare", "--input", path("formulas.csv"), "--output", other, "--seed", "4"])
+        try assertSucceeds(["prepare", "--input", path("formulas.csv"), "--output", other, "--seed", "4"])
         let mismatch = try CommandRunner.run(["train", "--model", "matgan-mp", "--data", other, "--run-dir", path("straight"),
                                               "--steps", "14", "--batch-size", "8", "--resume"], ranks: 2, timeout: 120)
         XCTAssertNotEqual(mismatch.exitCode, 0)

@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
+        /// Standalone SVG plots of the reports' curves and distributions.
+        .target(name: "Plotting"),
         /// Counter-based random numbers (Philox4x32-10) addressed by (seed, stream, index).
         .target(name: "Random", swiftSettings: numericSettings),
         /// MPI communicator: collectives over contiguous buffers, lifecycle, clean aborts.
@@ -38,15 +40,21 @@ let package = Package(
         .target(name: "Chemistry", dependencies: ["HDF5", "Random", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: numericSettings),
         /// The generative models and their distributed training, generation and evaluation.
         .target(name: "Models", dependencies: ["NeuralNet", "Chemistry", "Distributed", "HDF5", "Random", "Elpasolite",
+                                              "Property", "BayesianOptimization", "Plotting",
                                               .product(name: "Logging", package: "swift-log")],
                 swiftSettings: numericSettings),
         /// The elpasolite benchmark: kernel-ridge oracle, labelled tuple space, generation metrics.
-        .target(name: "Elpasolite", dependencies: ["Chemistry", "Distributed", "HDF5", "COpenBLAS", "Random"], swiftSettings: numericSettings),
+        .target(name: "Elpasolite", dependencies: ["Chemistry", "Distributed", "HDF5", "COpenBLAS", "Random", "Plotting"], swiftSettings: numericSettings),
+        /// Property prediction: Magpie composition descriptors, random forest, gradient-boosted trees, ElemNet MLP.
+        .target(name: "Property", dependencies: ["Chemistry", "NeuralNet", "Distributed", "HDF5", "Random", "COpenBLAS"],
+                swiftSettings: numericSettings),
+        /// Bayesian optimisation: Gaussian-process regression (Matern 5/2) and UCB / EI acquisition.
+        .target(name: "BayesianOptimization", dependencies: ["COpenBLAS", "Random"], swiftSettings: numericSettings),
         .executableTarget(
             name: "Launch",
             dependencies: [
                 "Distributed", "HDF5", "NeuralNet", "Chemistry", "Models", "COpenBLAS",
-                "Elpasolite",
+                "Elpasolite", "Property", "BayesianOptimization", "Plotting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -61,5 +69,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport", "Launch"]),
         .testTarget(name: "ChemistryTests", dependencies: ["Chemistry", "TestSupport", "Launch"], exclude: ["Fixtures"]),
         .testTarget(name: "ElpasoliteTests", dependencies: ["Elpasolite", "TestSupport", "Launch"]),
+        .testTarget(name: "PropertyTests", dependencies: ["Property", "Chemistry", "Distributed", "HDF5", "Random", "TestSupport", "Launch"]),
+        .testTarget(name: "BayesianOptimizationTests", dependencies: ["BayesianOptimization", "Random"]),
     ]
 )

@@ -3,10 +3,11 @@
 #pragma once
 #include <cblas.h>
 
-// Cholesky factorisation and solve, column-major, Fortran calling convention.
+// Cholesky factorisation, solve and inverse (dpotri_), column-major, Fortran calling convention.
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *lda,
              double *b, const int *ldb, int *info);
+void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 void spotrf_(const char *uplo, const int *n, float *a, const int *lda, int *info);
 void spotrs_(const char *uplo, const int *n, const int *nrhs, const float *a, const int *lda,
              float *b, const int *ldb, int *info);

@@ -20,7 +20,7 @@ struct DecodabilityCommand: ParsableCommand {
             generated.
             """)
 
-    @Option(help: ArgumentHelp("Autoencoder checkpoint (train --model matgan-ae).", valueName: "file"))
+    @Option(help: ArgumentHelp("Autoencoder checkpoint (train --model matgan-ae or active-ae).", valueName: "file"))
     var checkpoint: String
 
     @Option(help: ArgumentHelp("Prepared file with the training and hold-out splits.", valueName: "file"))
@@ -39,16 +39,18 @@ struct DecodabilityCommand: ParsableCommand {
         let world = try Communicator.world
         try world.abortingOnError {
             let header = try Checkpoint.readHeader(checkpoint)
-            guard header.model == MatGANModel.matganAE.rawValue else {
-                throw ValidationError("--checkpoint \(checkpoint) holds model \(header.model), not the autoencoder (matgan-ae)")
+            guard let model = MatGANModel(rawValue: header.model), model.isAutoencoder else {
+                throw ValidationError("--checkpoint \(checkpoint) holds model \(header.model), not the autoencoder (matgan-ae or active-ae)")
             }
-            let (encoder, decoder) = MatGANNetworks.autoencoder(.icsd, maxBatch: batchSize)
+            let logits = model.reconstructionLoss == .binaryCrossEntropy
+            let (encoder, decoder) = MatGANNetworks.autoencoder(model.variant, rows: model.encoding.rowCount, logits: logits,
+                                                                maxBatch: batchSize)
             if world.isRoot {
                 _ = try Checkpoint.restore(from: checkpoint, networks: [("autoencoder", encoder.store)], optimizers: [])
             }
             try DataParallel(world: world).broadcastFromRoot([encoder.store])
-            let dataSet = try CompositionTrainingSet(path: data)
-            let check = DecodabilityCheck(encoder: encoder, decoder: decoder, world: world)
+            let dataSet = try CompositionTrainingSet(path: data, encoding: model.encoding)
+            let check = DecodabilityCheck(encoder: encoder, decoder: decoder, world: world, threshold: logits ? 0 : 0.5)
             let training = try check.run(data: dataSet, split: PreparedFile.trainSplit)
             let holdout = try check.run(data: dataSet, split: PreparedFile.holdoutSplit)
 
@@ -81,8 +83,9 @@ struct DecodabilityCommand: ParsableCommand {
                 let decodable = result.checked - result.failures.count
                 return "\(decodable) / \(result.checked) (\(String(format: "%.2f", 100 * Double(decodable) / Double(max(result.checked, 1)))) %)"
             }
-            print("decodable training formulas: \(percent(training))   paper: 96.31 %")
-            print("decodable hold-out formulas: \(percent(holdout))   paper: 95.50 %")
+            let isMatGAN = model == .matganAE
+            print("decodable training formulas: \(percent(training))\(isMatGAN ? "   paper: 96.31 %" : "")")
+            print("decodable hold-out formulas: \(percent(holdout))\(isMatGAN ? "   paper: 95.50 %" : "")")
             if let generatedCount {
                 print("non-decodable training formulas the GAN generated: \(generatedCount) / \(training.failures.count) "
                       + "(\(String(format: "%.2f", 100 * Double(generatedCount) / Double(max(training.failures.count, 1)))) %)")

@@ -62,7 +62,7 @@ struct Generate: ParsableCommand {
         let logger = Logger(label: "matgan-dist.generate")
         try world.abortingOnError {
             let header = try Checkpoint.readHeader(checkpoint)
-            guard let model = MatGANModel(rawValue: header.model), model != .matganAE else {
+            guard let model = MatGANModel(rawValue: header.model), !model.isAutoencoder else {
                 throw ValidationError("--checkpoint \(checkpoint) holds model \(header.model), not a MatGAN generator "
                                       + "(matgan-mp or matgan-oqmd)")
             }

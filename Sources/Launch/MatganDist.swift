@@ -11,6 +11,6 @@ struct MatganDist: ParsableCommand {
             Run under mpirun or srun for data-parallel training and sharded generation; \
             a plain process is a one-rank job.
             """,
-        subcommands: [Info.self, SelfTest.self, CheckFormulas.self, Prepare.self, ElpasoliteCommand.self, Train.self, Generate.self, Evaluate.self, DecodabilityCommand.self, Bench.self]
+        subcommands: [Info.self, SelfTest.self, CheckFormulas.self, Prepare.self, ElpasoliteCommand.self, Train.self, Generate.self, Evaluate.self, DecodabilityCommand.self, PropertyCommand.self, ActiveCommand.self, Bench.self]
     )
 }

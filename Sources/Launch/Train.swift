@@ -47,6 +47,10 @@ struct Train: ParsableCommand {
             the job receives SIGTERM (Slurm's warning before a time-out). --resume continues from \
             that checkpoint. Defaults are the paper's hyper-parameters for the model.
 
+            active-ae is active generative design's autoencoder: MatGAN's autoencoder networks \
+            on 87 x 8 matrices (the 85 elements plus He and Kr, built from the prepared file's \
+            formulas at load time), binary cross-entropy, batch 128, He initialisation.
+
             The elpasolite models (Türk et al.) train on `prepare --preset elpasolite` output \
             (its training split; prepare with --holdout-fraction 0 for the paper's 21,112 rows) \
             with class-balanced batches (the DQN on offline episodes spelling those rows); they \
@@ -74,7 +78,7 @@ struct Train: ParsableCommand {
     var timeLimit: String?
 
     @Option(name: .customLong("batch-size"), help: ArgumentHelp(
-        "Global batch over all ranks (MP 32, OQMD 512, AE 1024, cVAE 500, cGAN 100, DQN 250).", valueName: "n"))
+        "Global batch over all ranks (MP 32, OQMD 512, AE 1024, active-ae 128, cVAE 500, cGAN 100, DQN 250).", valueName: "n"))
     var batchSize: Int?
 
     @Option(name: .customLong("generator-lr"), help: ArgumentHelp(
@@ -203,7 +207,7 @@ struct Train: ParsableCommand {
                                          maximumSeconds: maximumSeconds)
                 let configuration = matganConfiguration(model, stop: stop)
                 logger.info("\(world.size) rank(s); configuration \(configuration.json)")
-                if model == .matganAE {
+                if model.isAutoencoder {
                     let training = try AutoencoderTraining(configuration: configuration, dataPath: data, runDirectory: runURL,
                                                            resume: resume, world: world, logger: logger)
                     (summary, checkpoint) = (try training.run(), training.checkpointPath)

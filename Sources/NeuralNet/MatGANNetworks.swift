@@ -1,6 +1,11 @@
 /// The MatGAN network variants of REFERENCE §2 (`usccolumbia/MatGAN`): the ICSD/MP generator and
 /// critic, the larger OQMD pair, and the autoencoder built from them (§3). Inputs and outputs are
 /// composition matrices `[85, 8, 1]` (NHWC); the noise/code is 128-dimensional.
+///
+/// Every builder also takes the number of element rows: active generative design (§7) uses the
+/// same networks on `[87, 8, 1]` matrices (the 85 plus He and Kr). Only the two tallest stages
+/// change height (85 → rows, 43 → ⌈rows/2⌉); the 22-row stages and everything below are shared,
+/// so 87 rows cost the same parameters.
 public enum MatGANVariant: String, Sendable, CaseIterable {
     /// ICSD and Materials Project networks (generator 630,753, critic 242,289 parameters).
     case icsd
@@ -21,7 +26,16 @@ public enum MatGANNetworks {
     /// One convolution stage: output size, kernel, stride, and whether BN follows.
     private struct Stage {
         let height: Int, width: Int, channels: Int, kernel: Int, stride: (Int, Int), batchNorm: Bool
+
+        /// The stage for matrices of `rows` element rows instead of 85.
+        func scaled(toRows rows: Int) -> Stage {
+            let scaledHeight = height == 85 ? rows : (height == 43 ? (rows + 1) / 2 : height)
+            return Stage(height: scaledHeight, width: width, channels: channels, kernel: kernel, stride: stride, batchNorm: batchNorm)
+        }
     }
+
+    /// Element rows the networks accept: the SAME-padding stages keep their 22-row middle for these.
+    public static let supportedRows = 85...88
 
     /// Generator: Linear 128 → h₀·w₀·c₀, BN, ReLU, reshape, then transposed convolutions, each
     /// followed by BN and ReLU except the last, which ends in a sigmoid.
@@ -69,11 +83,15 @@ public enum MatGANNetworks {
         }
     }
 
-    /// Generator layers: `[128]` noise → `[85, 8, 1]` sigmoid probabilities.
+    /// Generator layers: `[128]` noise → `[rows, 8, 1]` sigmoid probabilities, or the logits
+    /// before the sigmoid when `logits` is set (for a loss computed from logits).
     public static func generatorLayers(
-        _ variant: MatGANVariant, store: ParameterStore, name: String = "generator", maxBatch: Int
+        _ variant: MatGANVariant, store: ParameterStore, name: String = "generator", rows: Int = 85, logits: Bool = false,
+        maxBatch: Int
     ) -> [any Layer] {
-        let (start, stages) = generatorStages(variant)
+        precondition(supportedRows.contains(rows), "MatGAN networks take \(supportedRows) element rows, not \(rows)")
+        let (start, unscaled) = generatorStages(variant)
+        let stages = unscaled.map { $0.scaled(toRows: rows) }
         let startCount = start.0 * start.1 * start.2
         var layers: [any Layer] = [
             Linear(store: store, name: "\(name).dense", inputCount: noiseCount, outputCount: startCount),
@@ -94,18 +112,19 @@ public enum MatGANNetworks {
             }
             input = (stage.height, stage.width, stage.channels)
         }
-        layers.append(Activation(.sigmoid, shape: compositionShape))
+        if !logits { layers.append(Activation(.sigmoid, shape: [rows, 8, 1])) }
         return layers
     }
 
     /// The critic's convolution stack: `[85, 8, 1]` → its last feature map, flattened. Without
     /// `batchNorm` the stages that have batch norm in the paper go without it.
     private static func convolutionStack(
-        _ variant: MatGANVariant, store: ParameterStore, name: String, maxBatch: Int, batchNorm: Bool = true
+        _ variant: MatGANVariant, store: ParameterStore, name: String, rows: Int = 85, maxBatch: Int, batchNorm: Bool = true
     ) -> [any Layer] {
+        precondition(supportedRows.contains(rows), "MatGAN networks take \(supportedRows) element rows, not \(rows)")
         var layers: [any Layer] = []
-        var input = (85, 8, 1)
-        for (index, stage) in criticStages(variant).enumerated() {
+        var input = (rows, 8, 1)
+        for (index, stage) in criticStages(variant).map({ $0.scaled(toRows: rows) }).enumerated() {
             let shape = [stage.height, stage.width, stage.channels]
             let convolution = Conv2d(
                 store: store, name: "\(name).conv\(index + 1)", input: input, outputChannels: stage.channels,
@@ -134,9 +153,9 @@ public enum MatGANNetworks {
 
     /// Autoencoder encoder (§3): the critic's convolution stack and a Linear to a 128-dim code.
     public static func encoderLayers(
-        _ variant: MatGANVariant, store: ParameterStore, name: String = "encoder", maxBatch: Int
+        _ variant: MatGANVariant, store: ParameterStore, name: String = "encoder", rows: Int = 85, maxBatch: Int
     ) -> [any Layer] {
-        var layers = convolutionStack(variant, store: store, name: name, maxBatch: maxBatch)
+        var layers = convolutionStack(variant, store: store, name: name, rows: rows, maxBatch: maxBatch)
         layers.append(Linear(store: store, name: "\(name).dense", inputCount: layers.last!.outputCount, outputCount: noiseCount))
         return layers
     }
@@ -155,11 +174,13 @@ public enum MatGANNetworks {
     }
 
     /// The autoencoder: encoder and decoder (the generator architecture) sharing one store, so
-    /// one optimizer and one gradient allreduce cover both.
-    public static func autoencoder(_ variant: MatGANVariant, maxBatch: Int) -> (encoder: Sequential, decoder: Sequential) {
+    /// one optimizer and one gradient allreduce cover both. For `rows` element rows; the decoder
+    /// ends in logits instead of the sigmoid when `logits` is set.
+    public static func autoencoder(_ variant: MatGANVariant, rows: Int = 85, logits: Bool = false,
+                                   maxBatch: Int) -> (encoder: Sequential, decoder: Sequential) {
         let store = ParameterStore()
-        let encoderLayers = encoderLayers(variant, store: store, maxBatch: maxBatch)
-        let decoderLayers = generatorLayers(variant, store: store, name: "decoder", maxBatch: maxBatch)
+        let encoderLayers = encoderLayers(variant, store: store, rows: rows, maxBatch: maxBatch)
+        let decoderLayers = generatorLayers(variant, store: store, name: "decoder", rows: rows, logits: logits, maxBatch: maxBatch)
         return (Sequential(store: store, layers: encoderLayers, maxBatch: maxBatch),
                 Sequential(store: store, layers: decoderLayers, maxBatch: maxBatch))
     }

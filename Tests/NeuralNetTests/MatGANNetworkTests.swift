@@ -42,6 +42,30 @@ final class MatGANNetworkTests: XCTestCase {
         XCTAssertEqual([last.padTop, last.padBottom, last.padLeft, last.padRight], [2, 2, 1, 2])
     }
 
+    /// Active design's 87-row autoencoder (REFERENCE §7): only the two tallest stages grow
+    /// (85 → 87, 43 → 44), so it has exactly the 85-row parameters; with logits the decoder's
+    /// output is the pre-sigmoid value of the same network.
+    func testEightySevenRowAutoencoder() {
+        let (encoder, decoder) = MatGANNetworks.autoencoder(.icsd, rows: 87, logits: true, maxBatch: 2)
+        XCTAssertEqual(encoder.inputShape, [87, 8, 1])
+        XCTAssertEqual(decoder.outputShape, [87, 8, 1])
+        XCTAssertEqual(encoder.layers.compactMap { ($0 as? Conv2d)?.outputShape },
+                       [[87, 8, 16], [44, 8, 16], [44, 8, 32], [44, 8, 64], [22, 4, 128]])
+        XCTAssertEqual(decoder.layers.compactMap { ($0 as? ConvTranspose2d)?.outputShape },
+                       [[11, 8, 64], [22, 8, 32], [44, 8, 16], [87, 8, 1]])
+        XCTAssertEqual(encoder.store.parameterCount, MatGANNetworks.autoencoder(.icsd, maxBatch: 2).encoder.store.parameterCount)
+        XCTAssertFalse(decoder.layers.last is Activation)
+
+        GradientCheck.randomize(decoder.store, seed: 3)
+        let (_, probabilities) = MatGANNetworks.autoencoder(.icsd, rows: 87, maxBatch: 2)
+        _ = probabilities.store.parameters.update(fromContentsOf: decoder.store.parameters)
+        _ = probabilities.store.buffers.update(fromContentsOf: decoder.store.buffers)
+        let code = GradientCheck.randomBuffer(2 * 128, seed: 5)
+        let logits = Array(UnsafeBufferPointer(start: decoder.forward(code.pointer, batch: 2, mode: .inference), count: 2 * 87 * 8))
+        let sigmoid = probabilities.forward(code.pointer, batch: 2, mode: .inference)
+        for i in logits.indices { XCTAssertEqual(sigmoid[i], 1 / (1 + expf(-logits[i])), accuracy: 1e-6) }
+    }
+
     func testGeneratorOutputsProbabilities() {
         let generator = MatGANNetworks.generator(.icsd, maxBatch: 4)
         GradientCheck.randomize(generator.store, seed: 3)

@@ -6,7 +6,8 @@ import Random
 
 /// Data-parallel training of MatGAN's autoencoder (REFERENCE §3): the critic's convolution
 /// stack plus a Linear to a 128-dim code, the generator's architecture as decoder, and the
-/// negative Dice loss over the global batch.
+/// negative Dice loss over the global batch; or, for `active-ae` (§7), the same networks on
+/// 87-row matrices with binary cross-entropy on the decoder's logits.
 public final class AutoencoderTraining {
     public let configuration: MatGANConfiguration
     public let world: Communicator
@@ -33,10 +34,12 @@ public final class AutoencoderTraining {
         self.world = world
         self.runDirectory = runDirectory
         self.logger = logger
-        data = try CompositionTrainingSet(path: dataPath)
+        data = try CompositionTrainingSet(path: dataPath, encoding: configuration.model.encoding)
         let schedule = try BatchSchedule(rowCount: data.trainingRows.count, globalBatchSize: configuration.batchSize,
                                          rank: world.rank, worldSize: world.size, seed: derivedSeed(configuration.seed, label: "batches"))
-        (encoder, decoder) = MatGANNetworks.autoencoder(configuration.model.variant, maxBatch: schedule.localBatchSize)
+        (encoder, decoder) = MatGANNetworks.autoencoder(
+            configuration.model.variant, rows: configuration.model.encoding.rowCount,
+            logits: configuration.model.reconstructionLoss == .binaryCrossEntropy, maxBatch: schedule.localBatchSize)
         optimizer = Adam(parameterCount: encoder.store.parameterCount, learningRate: .constant(configuration.generatorLearningRate),
                          beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.epsilon,
                          variant: configuration.adamVariant)
@@ -57,7 +60,8 @@ public final class AutoencoderTraining {
     /// Updates done so far.
     public var step: Int { optimizer.stepCount }
 
-    /// One update on the next batch; returns the global batch's negative Dice loss.
+    /// One update on the next batch; returns the loss (negative Dice of the global batch, or
+    /// this rank's mean binary cross-entropy).
     func trainStep() throws -> Double {
         let batch = batches.schedule.localBatchSize
         let input = try batches.next()
@@ -65,6 +69,16 @@ public final class AutoencoderTraining {
         store.zeroGradients()
         let code = encoder.forward(input, batch: batch, mode: .training)
         let reconstruction = decoder.forward(code, batch: batch, mode: .training)
+        if configuration.model.reconstructionLoss == .binaryCrossEntropy {
+            // A per-cell mean over equal local batches: the ranks' mean gradient is the global one.
+            let loss = Loss.binaryCrossEntropyWithLogits(
+                logit: reconstruction, target: input, rows: batch, columns: data.cellCount, gradient: lossGradient.pointer)
+            decoder.backward(outputGradient: lossGradient.pointer, computeInputGradient: true)
+            encoder.backward(outputGradient: decoder.inputGradient)
+            parallel.gradientAverager(store.gradients)
+            optimizer.step(store)
+            return Double(loss)
+        }
         let world = self.world
         let loss = Loss.negativeDice(
             prediction: reconstruction, target: input, count: batch * data.cellCount, gradient: lossGradient.pointer,
@@ -99,7 +113,7 @@ public final class AutoencoderTraining {
             checkpointInterval: configuration.checkpointInterval, samplesPerStep: configuration.batchSize,
             metricsPath: runDirectory.appendingPathComponent("metrics.jsonl").path, logger: logger)
         let summary = try loop.run(
-            metricNames: ["negative_dice"],
+            metricNames: [configuration.model.reconstructionLoss.rawValue],
             progress: { (step, batches.completedEpochs, batches.position) },
             step: { [try trainStep()] },
             checkpoint: writeCheckpoint)

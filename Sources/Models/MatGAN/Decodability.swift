@@ -9,7 +9,8 @@ public struct DecodabilityCheck {
     public let encoder: Sequential
     public let decoder: Sequential
     public let world: Communicator
-    /// A reconstructed cell is on when it reaches this value.
+    /// A reconstructed cell is on when it reaches this value (0.5 for probabilities, 0 for a
+    /// decoder that ends in logits).
     public let threshold: Float
 
     public init(encoder: Sequential, decoder: Sequential, world: Communicator, threshold: Float = 0.5) {
@@ -29,7 +30,7 @@ public struct DecodabilityCheck {
         let batchSize = encoder.maxBatch
         let input = FloatBuffer(count: batchSize * cells)
         var failedWords: [UInt64] = []
-        let encoding = MatrixEncoding.matgan
+        let encoding = data.encoding
         for start in stride(from: slice.lowerBound, to: slice.upperBound, by: batchSize) {
             let rows = Array(start ..< min(start + batchSize, slice.upperBound))
             let bytes = try data.readMatrices(rows, split: split)

@@ -1,3 +1,4 @@
+import Chemistry
 import Foundation
 import NeuralNet
 
@@ -9,9 +10,30 @@ public enum MatGANModel: String, CaseIterable, Codable, Sendable {
     case matganOQMD = "matgan-oqmd"
     /// The negative-Dice autoencoder (ICSD/MP networks, batch 1024).
     case matganAE = "matgan-ae"
+    /// Active generative design's autoencoder (REFERENCE §7): the same networks on 87 × 8
+    /// matrices, binary cross-entropy, batch 128.
+    case activeAE = "active-ae"
 
     /// The network variant.
     public var variant: MatGANVariant { self == .matganOQMD ? .oqmd : .icsd }
+
+    /// Whether the model is an autoencoder (else a WGAN-GP).
+    public var isAutoencoder: Bool { self == .matganAE || self == .activeAE }
+
+    /// The composition matrix the model reads and writes.
+    public var encoding: MatrixEncoding { self == .activeAE ? .activeDesign : .matgan }
+
+    /// The autoencoder's reconstruction loss.
+    public var reconstructionLoss: ReconstructionLoss { self == .activeAE ? .binaryCrossEntropy : .negativeDice }
+}
+
+/// How an autoencoder scores its reconstruction.
+public enum ReconstructionLoss: String, Codable, Sendable {
+    /// MatGAN's `−2 Σ A·B / (Σ A + Σ B)` over the global batch, on sigmoid outputs.
+    case negativeDice = "negative_dice"
+    /// Mean binary cross-entropy per cell, computed from the decoder's logits (the decoder then
+    /// has no final sigmoid; a cell is on when its logit is >= 0, i.e. probability >= 0.5).
+    case binaryCrossEntropy = "binary_cross_entropy"
 }
 
 /// Everything that determines a MatGAN training run; stored in checkpoints as JSON.
@@ -43,21 +65,29 @@ public struct MatGANConfiguration: Codable, Sendable, Equatable {
     /// Steps between log lines.
     public var logInterval: Int
 
-    /// The paper's hyper-parameters (REFERENCE §3) for `model`, stopping after `stop`.
+    /// The paper's hyper-parameters (REFERENCE §3, §7) for `model`, stopping after `stop`. The
+    /// active-design autoencoder starts from He initialisation: its reference code is Keras, whose
+    /// scaled default initialisation it follows, not MatGAN's N(0, 1).
     public static func defaults(for model: MatGANModel, stop: StopCondition) -> MatGANConfiguration {
-        MatGANConfiguration(
+        let batchSize = switch model {
+        case .matganOQMD: 512
+        case .matganAE: 1024
+        case .activeAE: 128
+        case .matganMP: 32
+        }
+        return MatGANConfiguration(
             model: model,
-            batchSize: model == .matganOQMD ? 512 : (model == .matganAE ? 1024 : 32),
+            batchSize: batchSize,
             generatorLearningRate: 1e-3,
             criticLearningRate: model == .matganOQMD ? 5e-3 : 1e-2,
-            beta1: model == .matganAE ? 0.9 : 0.5,
-            beta2: model == .matganAE ? 0.999 : 0.9,
+            beta1: model.isAutoencoder ? 0.9 : 0.5,
+            beta2: model.isAutoencoder ? 0.999 : 0.9,
             epsilon: 1e-8,
             tensorFlowAdam: true,
             penaltyWeight: 10,
             criticBatchNorm: true,
             criticIterations: 1,
-            initialization: .releasedCode,
+            initialization: model == .activeAE ? .he : .releasedCode,
             seed: 1,
             synchronisedBatchNorm: false,
             stop: stop,

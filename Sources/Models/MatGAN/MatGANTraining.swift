@@ -30,7 +30,7 @@ public final class MatGANTraining {
     /// with `resume` and an existing checkpoint, restores them. Collective.
     public init(configuration: MatGANConfiguration, dataPath: String, runDirectory: URL, resume: Bool,
                 world: Communicator, logger: Logger) throws {
-        precondition(configuration.model != .matganAE, "MatGANTraining trains the GANs; use AutoencoderTraining")
+        precondition(!configuration.model.isAutoencoder, "MatGANTraining trains the GANs; use AutoencoderTraining")
         self.configuration = configuration
         self.world = world
         self.runDirectory = runDirectory

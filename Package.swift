@@ -70,6 +70,7 @@ let package = Package(
         .testTarget(name: "ChemistryTests", dependencies: ["Chemistry", "TestSupport", "Launch"], exclude: ["Fixtures"]),
         .testTarget(name: "ElpasoliteTests", dependencies: ["Elpasolite", "TestSupport", "Launch"]),
         .testTarget(name: "PropertyTests", dependencies: ["Property", "Chemistry", "Distributed", "HDF5", "Random", "TestSupport", "Launch"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "BayesianOptimizationTests", dependencies: ["BayesianOptimization", "Random"]),
     ]
 )

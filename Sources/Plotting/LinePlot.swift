@@ -24,7 +24,8 @@ public struct LinePlot {
 
     /// The plot as a standalone SVG document.
     public var svg: String {
-        let xMin = min(0, -Self.niceCeiling(-(x.min() ?? 0)))
+        let smallestX = x.min() ?? 0
+        let xMin = smallestX < 0 ? -Self.niceCeiling(-smallestX) : 0
         let xMax = Self.niceCeiling(x.max() ?? 1)
         let yMax = Self.niceCeiling(series.flatMap(\.values).max() ?? 1)
         let plotWidth = width - left - right, plotHeight = height - top - bottom

@@ -104,6 +104,10 @@ final class ActiveDesignTests: XCTestCase {
         XCTAssertEqual(csv.first, "iteration,suggestions,kappa_0,kappa_10")
         XCTAssertEqual(csv.count, 4)
         XCTAssertTrue(try String(contentsOfFile: path("sweep/kappa_sweep.svg"), encoding: .utf8).contains("kappa 10"))
+
+        let expectedImprovement = try assertSucceeds(activeArguments("run", output: "ei", extra: ["--ei", "0.01", "--test-size", "10",
+                                                                                                 "--trees", "5"]))
+        XCTAssertTrue(expectedImprovement.standardOutput.contains("EI (xi 0.01), 10 suggestions"), expectedImprovement.standardOutput)
     }
 
     func testBadInputsGiveClearErrors() throws {

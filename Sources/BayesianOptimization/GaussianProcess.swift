@@ -146,18 +146,23 @@ public final class GaussianProcess: @unchecked Sendable {
         var (covariance, _) = crossCovariance(points.baseAddress!, count: m)
         let mean = normalisedMean(covariance, points: m)
         covariance.withUnsafeMutableBufferPointer { cholesky.solveLower($0.baseAddress!, columns: m) }
-        var deviation = [Double](repeating: 0, count: m)
-        for j in 0..<m {
-            var explained = 0.0
-            for i in 0..<count { explained += covariance[j * count + i] * covariance[j * count + i] }
-            deviation[j] = max(kernel.amplitude - explained, 0).squareRoot() * targetScale
-        }
+        let deviation = posteriorVariance(solvedCovariance: covariance, points: m).map { $0.squareRoot() * targetScale }
         return Posterior(mean: mean.map { targetMean + targetScale * $0 }, standardDeviation: deviation)
     }
 
     /// Posterior at `points` (row-major `[m, dimension]`); see ``predict(_:)-(UnsafeBufferPointer<Double>)``.
     public func predict(_ points: [Double]) -> Posterior {
         points.withUnsafeBufferPointer { predict($0) }
+    }
+
+    /// Normalised posterior variance `k(p, p) − ‖L⁻¹ k(X, p)‖²` of each point, given the `[m, count]`
+    /// columns `L⁻¹ k(X, p_j)`; clamped at 0 against rounding.
+    private func posteriorVariance(solvedCovariance covariance: [Double], points m: Int) -> [Double] {
+        (0..<m).map { j in
+            var explained = 0.0
+            for i in 0..<count { explained += covariance[j * count + i] * covariance[j * count + i] }
+            return max(kernel.amplitude - explained, 0)
+        }
     }
 
     /// `K(X, P)ᵀ K⁻¹ y` in normalised units.
@@ -178,12 +183,7 @@ public final class GaussianProcess: @unchecked Sendable {
         var (covariance, distances) = points.withUnsafeBufferPointer { crossCovariance($0.baseAddress!, count: m) }
         let mean = normalisedMean(covariance, points: m)
         covariance.withUnsafeMutableBufferPointer { cholesky.solveLower($0.baseAddress!, columns: m) }
-        var variance = [Double](repeating: 0, count: m)
-        for j in 0..<m {
-            var explained = 0.0
-            for i in 0..<n { explained += covariance[j * n + i] * covariance[j * n + i] }
-            variance[j] = max(kernel.amplitude - explained, 0)
-        }
+        let variance = posteriorVariance(solvedCovariance: covariance, points: m)
         covariance.withUnsafeMutableBufferPointer { cholesky.solveUpper($0.baseAddress!, columns: m) }
         // Weighted gradient factors, column-major n × m: α_i c_ij for the mean, w_ij c_ij for the variance.
         var meanFactors = [Double](repeating: 0, count: n * m)

@@ -60,7 +60,7 @@ enum ElpasoliteBenchmarks {
     /// cVAE updates (encoder with LayerNorm, reparameterised latent, decoder, Adam).
     static func vaeTraining(batch: Int, seconds: Double) -> BenchmarkResult {
         let model = ElpasoliteConditionalVAE(maxBatch: batch, seed: 1)
-        let trainer = ElpasoliteVAETrainer(model: model, batch: batch, seed: 2)
+        let trainer = ElpasoliteVAETrainer(model: model, batch: batch, randomness: SampleRandomness(seed: 2))
         let (features, classes) = syntheticElpasolites(count: batch)
         let rates = measureRates(seconds: seconds) {
             trainer.step(features: features.pointer, classes: classes)

@@ -81,16 +81,19 @@ public final class ElpasoliteVAETrainer: @unchecked Sendable {
     /// Called on the gradient buffer before each optimizer step.
     public var gradientHook: GradientHook?
 
-    private var random: RandomStream
+    /// Where the reparameterisation noise of each (update, global sample) comes from; its
+    /// `update` follows the optimizer's step count, so a resumed run draws the same noise.
+    public private(set) var randomness: SampleRandomness
     private let noise: FloatBuffer
     private let latent: FloatBuffer
     private let reconstructionGradient: FloatBuffer
     private let statisticsGradient: FloatBuffer
 
-    /// A trainer whose reparameterisation noise comes from stream `stream` of `seed`.
+    /// A trainer drawing the reparameterisation noise of local sample j from `randomness` (one
+    /// replica: `SampleRandomness(seed:)`; data parallel: offset rank, stride rank count).
     public init(
         model: ElpasoliteConditionalVAE, batch: Int = 500, learningRate: Float = 1e-3, klWeight: Float = 0.1,
-        seed: UInt64, stream: UInt64 = 0
+        randomness: SampleRandomness
     ) {
         precondition(batch > 0 && batch <= model.encoder.maxBatch,
                      "ElpasoliteVAETrainer: batch \(batch) outside 1...\(model.encoder.maxBatch) (the model's maxBatch)")
@@ -98,7 +101,7 @@ public final class ElpasoliteVAETrainer: @unchecked Sendable {
         self.batch = batch
         self.klWeight = klWeight
         optimizer = Adam(parameterCount: model.store.parameterCount, learningRate: .constant(learningRate))
-        random = RandomStream(seed: derivedSeed(seed, label: "elpasolite.vae"), stream: stream)
+        self.randomness = randomness
         let latentCount = ElpasoliteConditionalVAE.latentCount
         noise = FloatBuffer(count: batch * latentCount)
         latent = FloatBuffer(count: batch * latentCount)
@@ -113,7 +116,8 @@ public final class ElpasoliteVAETrainer: @unchecked Sendable {
         model.encoderCondition.setOneHot(classes: classes, batch: batch)
         model.decoderCondition.setOneHot(classes: classes, batch: batch)
         let statistics = model.encoder.forward(features, batch: batch, mode: .training)
-        random.fillNormal(noise.storage)
+        randomness.update = UInt64(optimizer.stepCount)
+        randomness.fillNormal(noise.pointer, rows: batch, width: latentCount, purpose: .latentNoise)
         GaussianLatent.sample(statistics: statistics, noise: noise.pointer, into: latent.pointer, batch: batch, latent: latentCount)
         let reconstruction = model.decoder.forward(latent.pointer, batch: batch, mode: .training)
         let squaredError = Loss.squaredError(

@@ -18,7 +18,7 @@ public struct SampleRandomness: Sendable, Equatable {
 
     /// What a draw is for; each purpose has its own stream per update.
     public enum Purpose: UInt64, Sendable {
-        case criticNoise = 0, interpolation = 1, generatorNoise = 2
+        case criticNoise = 0, interpolation = 1, generatorNoise = 2, latentNoise = 3
     }
 
     public init(seed: UInt64, sampleOffset: Int = 0, sampleStride: Int = 1, update: UInt64 = 0) {

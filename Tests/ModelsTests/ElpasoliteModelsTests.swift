@@ -309,6 +309,24 @@ final class ElpasoliteModelsTests: XCTestCase {
         XCTAssertTrue(try String(contentsOfFile: path("two-curve.svg"), encoding: .utf8).hasSuffix("</svg>\n"))
     }
 
+    func testCVAENoiseFollowsTheGlobalSampleSoRanksAndResumesAgree() throws {
+        try prepareData()
+        try assertSucceeds(trainArguments("elpasolite-cvae", "vae-one", steps: 3, batch: 50), ranks: 1)
+        try assertSucceeds(trainArguments("elpasolite-cvae", "vae-two", steps: 3, batch: 50), ranks: 2)
+        // Same batches and the same noise per global sample: the losses agree up to summation order.
+        for name in ["reconstruction", "kl"] {
+            let one = try metricValues("vae-one", name), two = try metricValues("vae-two", name)
+            XCTAssertEqual(one.count, 3)
+            for (a, b) in zip(one, two) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(a)), "\(name) differs between 1 and 2 ranks") }
+        }
+        // Stopping after 2 updates and resuming to 3 gives the uninterrupted run's parameters bit for bit.
+        try assertSucceeds(trainArguments("elpasolite-cvae", "vae-resumed", steps: 2, batch: 50), ranks: 2)
+        try assertSucceeds(trainArguments("elpasolite-cvae", "vae-resumed", steps: 3, batch: 50) + ["--resume"], ranks: 2)
+        let straight = try File.open(path("vae-two/checkpoint.h5")).read("networks/cvae/parameters", as: Float.self)
+        let resumed = try File.open(path("vae-resumed/checkpoint.h5")).read("networks/cvae/parameters", as: Float.self)
+        XCTAssertEqual(straight, resumed)
+    }
+
     func testCVAETrainsAndSweepsUnderMPI() throws {
         try prepareData()
         try writeOracle()

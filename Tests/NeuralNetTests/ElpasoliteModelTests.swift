@@ -221,14 +221,15 @@ final class ElpasoliteModelTests: XCTestCase {
     func testVAEStepGradient() {
         let batch = 4, seed: UInt64 = 9
         let vae = ElpasoliteConditionalVAE(maxBatch: batch, seed: 6)
-        let trainer = ElpasoliteVAETrainer(model: vae, batch: batch, seed: seed)
+        let trainer = ElpasoliteVAETrainer(model: vae, batch: batch, randomness: SampleRandomness(seed: seed))
         var stream = RandomStream(seed: 61)
         let x = randomFloats(batch * 8, in: -0.9...0.9, &stream)
         let classes = [1, 5, 5, 8]
-        // The trainer's first draw: `batch × 8` normals at the start of its stream.
+        // The trainer's first draw: update 0's latent noise of samples 0 ..< batch.
         var noise = [Float](repeating: 0, count: batch * 8)
-        var trainerStream = RandomStream(seed: derivedSeed(seed, label: "elpasolite.vae"))
-        noise.withUnsafeMutableBufferPointer { trainerStream.fillNormal($0) }
+        noise.withUnsafeMutableBufferPointer {
+            SampleRandomness(seed: seed).fillNormal($0.baseAddress!, rows: batch, width: 8, purpose: .latentNoise)
+        }
 
         let store = vae.store
         let before = Array(store.parameters)

@@ -76,8 +76,10 @@ public final class ElpasoliteTraining {
         switch configuration.model {
         case .conditionalVAE:
             let model = ElpasoliteConditionalVAE(maxBatch: local, seed: configuration.seed)
-            let vae = ElpasoliteVAETrainer(model: model, batch: local, learningRate: configuration.learningRate,
-                                           klWeight: configuration.klWeight, seed: configuration.seed, stream: UInt64(world.rank))
+            let vae = ElpasoliteVAETrainer(
+                model: model, batch: local, learningRate: configuration.learningRate, klWeight: configuration.klWeight,
+                randomness: SampleRandomness(seed: derivedSeed(configuration.seed, label: "elpasolite.training-noise"),
+                                             sampleOffset: world.rank, sampleStride: world.size))
             vae.gradientHook = parallel.gradientAverager
             trainer = .conditionalVAE(vae)
             networks = [("cvae", model.store)]

@@ -20,8 +20,10 @@ struct ElpasoliteSweepCommand: ParsableCommand {
             (period, group) pair that is no element, or a repeated element) are counted \
             separately. Samples are never stored: each rank keeps one bitmap of the 1,974,024 \
             tuples, merged with a bitwise-or allreduce at each of --curve-points points. Rank 0 \
-            computes the metrics against the oracle's labelled space (as `elpasolite evaluate`) \
-            and writes PREFIX-metrics.csv, PREFIX-curve.csv and PREFIX-curve.svg.
+            computes the metrics of the distinct valid tuples against the oracle's labelled space \
+            (as `elpasolite evaluate`), plus the precision over all valid samples with repeats \
+            (each rank counts its accepted samples per class), and writes PREFIX-metrics.csv, \
+            PREFIX-curve.csv and PREFIX-curve.svg.
 
             With --fits K instead of --checkpoint, K models of --model are trained on --data \
             (fit i with seed --seed + i, the paper's hyper-parameters, --steps updates, \
@@ -149,23 +151,34 @@ struct ElpasoliteSweepCommand: ParsableCommand {
         let started = Date()
         let source = try ElpasoliteSampleSource(checkpoint: checkpoint, blockRows: ElpasoliteSweep.blockSize, beta: beta)
         var curve = DiscoveryCurve(requestedClass: requestedClass)
+        var tupleClasses = space?.classes ?? []
+        if world.size > 1 { try world.broadcast(&tupleClasses, root: 0) }
         let sweep = ElpasoliteSweep(source: source, requestedClass: requestedClass, budget: validSamples, seed: seed,
-                                    curvePoints: curvePoints, world: world)
+                                    curvePoints: curvePoints, world: world, tupleClasses: tupleClasses)
         let result = try sweep.run { samples, unique in
             if let space { curve.record(samples: samples, unique: unique, space: space) }
         }
         let swept = Date()
         guard let space else { return nil }
         let outputs = ElpasoliteOutputs(requestedClass: requestedClass, unique: result.unique, space: space, prefix: prefix)
+        // Over all accepted samples, repeats included, beside the paper's distinct-tuple precision.
+        let perClass = result.samplesPerClass, index = requestedClass - 1
+        let neighbours = [index - 1, index + 1].filter(perClass.indices.contains).map { perClass[$0] }.reduce(0, +)
+        let samplePrecision = (inClass: Double(perClass[index]) / Double(result.validSamples),
+                               neighbours: Double(neighbours) / Double(result.validSamples))
         try outputs.write(curve: curve, leadingColumns: [
             ("model", source.model.rawValue), ("seed", String(seed)), ("valid_samples", String(result.validSamples)),
             ("invalid_samples", String(result.invalidSamples)),
+            ("sample_precision", String(format: "%.6f", samplePrecision.inClass)),
+            ("sample_neighbouring_precision", String(format: "%.6f", samplePrecision.neighbours)),
         ])
         let drawn = result.validSamples + result.invalidSamples
         print(String(format: "%@ class %d: %d valid samples (%d invalid, %.2f %% of %d drawn), %d distinct valid",
                      source.model.rawValue, requestedClass, result.validSamples, result.invalidSamples,
                      Double(result.invalidSamples) / Double(drawn) * 100, drawn, outputs.metrics.uniqueCount))
         print(outputs.summary)
+        print(String(format: "over all %d valid samples, repeats included: precision %.4f, neighbouring precision %.4f",
+                     result.validSamples, samplePrecision.inClass, samplePrecision.neighbours))
         print(String(format: "timings: sweep %.2f s (rank 0: generate+decode %.2f s, count+merge %.2f s), metrics %.2f s "
                      + "on %d rank(s)", swept.timeIntervalSince(started), result.generationSeconds, result.mergeSeconds,
                      Date().timeIntervalSince(swept), world.size))

@@ -276,8 +276,9 @@ final class ElpasoliteModelsTests: XCTestCase {
         let source = try ElpasoliteSampleSource(checkpoint: checkpoint, blockRows: ElpasoliteSweep.blockSize)
         let block = ElpasoliteSweep.blockSize
         var samples = [Float](repeating: 0, count: block * 8)
+        let space = try LabelledSpace(contentsOf: Self.oraclePath)
         var unique = TupleBitmap(), prefixUnique: [Int: Int] = [:]
-        var valid = 0, invalid = 0, first = 0
+        var valid = 0, invalid = 0, first = 0, inClass = 0, inNeighbours = 0
         generation: while true {
             samples.withUnsafeMutableBufferPointer {
                 source.generate(requestedClass: requestedClass - 1, count: block, firstSampleIndex: first, seed: 11, into: $0.baseAddress!)
@@ -289,19 +290,23 @@ final class ElpasoliteModelsTests: XCTestCase {
                 guard index >= 0 else { invalid += 1; continue }
                 unique.insert(index)
                 valid += 1
+                let tupleClass = Int(space.classes[index])
+                if tupleClass == requestedClass { inClass += 1 }
+                if abs(tupleClass - requestedClass) == 1 { inNeighbours += 1 }
                 if valid % (budget / 4) == 0 { prefixUnique[valid] = unique.count }
                 if valid == budget { break generation }
             }
             first += block
         }
         XCTAssertGreaterThan(invalid, 0, "an untrained generator makes invalid samples too")
-        let space = try LabelledSpace(contentsOf: Self.oraclePath)
         let metrics = ClassMetrics(unique: unique, requestedClass: requestedClass, space: space,
                                    reference: SiteFrequencies({ var set = space.dataSetBitmap
                                        set.formIntersection(space.classBitmaps[requestedClass - 1]); return set }()))
         let csv = try String(contentsOfFile: path("one-metrics.csv"), encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(csv[0], "model,seed,valid_samples,invalid_samples," + ClassMetrics.csvHeader)
-        XCTAssertEqual(String(csv[1]), "elpasolite-cgan,11,\(budget),\(invalid)," + metrics.csvRow)
+        XCTAssertEqual(csv[0], "model,seed,valid_samples,invalid_samples,sample_precision,sample_neighbouring_precision,"
+                       + ClassMetrics.csvHeader)
+        let samplePrecision = String(format: "%.6f,%.6f", Double(inClass) / Double(budget), Double(inNeighbours) / Double(budget))
+        XCTAssertEqual(String(csv[1]), "elpasolite-cgan,11,\(budget),\(invalid),\(samplePrecision)," + metrics.csvRow)
         let curve = try String(contentsOfFile: path("one-curve.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
         XCTAssertEqual(curve.map { Int($0.split(separator: ",")[0])! }, [2250, 4500, 6750, 9000])
         XCTAssertEqual(curve.map { Int($0.split(separator: ",")[1])! }, [2250, 4500, 6750, 9000].map { prefixUnique[$0]! })

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Türk et al.'s elpasolite benchmark end to end: oracle, class-1 tables of K fits per model,
 # class-5 sweeps of 25 million valid samples. Runnable by hand or inside a Slurm allocation:
-#   run=runs/elpasolite FITS=5 DQN_STEPS=10000 RANKS=2 jobs/elpasolite-benchmark.sh
+#   run=runs/elpasolite FITS=5 DQN_STEPS=10000 RANKS=2 FIT_GROUPS=2 jobs/elpasolite-benchmark.sh
 # DQN_STEPS replaces the paper's 800,000 DQN updates (see the README for the convergence check).
+# FIT_GROUPS (a divisor of the rank count, at most FITS) trains that many fits side by side, each
+# data-parallel over its share of the ranks (which changes only the order of gradient sums).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${run:=runs/elpasolite}"
@@ -18,7 +20,7 @@ mkdir -p "$run"
 for model in cvae cgan dqn; do
   steps=()
   [[ $model == dqn ]] && steps=(--steps "${DQN_STEPS:-10000}")
-  "${launch[@]}" "$bin" elpasolite sweep --fits "$fits" --model "elpasolite-$model" "${steps[@]}" \
+  "${launch[@]}" "$bin" elpasolite sweep --fits "$fits" --fit-groups "${FIT_GROUPS:-1}" --model "elpasolite-$model" "${steps[@]}" \
     --data "$run/data.h5" --oracle "$run/oracle.h5" --class 1 --valid-samples 10000 \
     --run-dir "$run/fits-$model" --output-prefix "$run/$model-class1"
 done

@@ -95,6 +95,15 @@ public struct Communicator: @unchecked Sendable {
         self.size = Int(size)
     }
 
+    /// The ranks that pass the same `color`, as a communicator of their own ordered by `key`
+    /// (ties by rank here). Collective over this communicator; lives until the job ends.
+    public func split(color: Int, key: Int) throws -> Communicator {
+        var subgroup: MPI_Comm? = cmpi_comm_null()
+        try check(MPI_Comm_split(handle, Int32(color), Int32(key), &subgroup), "MPI_Comm_split")
+        guard let subgroup else { throw MPIError(operation: "MPI_Comm_split", code: nil, rank: rank, message: "no communicator returned") }
+        return try Communicator(handle: subgroup)
+    }
+
     // MARK: - Synchronisation
 
     /// Blocks until every rank has called `barrier`.

@@ -89,6 +89,26 @@ public struct ClassMetrics: Sendable, Equatable {
         jensenShannonDistance = SiteFrequencies(unique).jensenShannonDistance(to: reference)
     }
 
+    /// The number of ``values``.
+    public static let valueCount = 9
+
+    /// The metrics as numbers in declaration order, to send between ranks.
+    public var values: [Double] {
+        [Double(requestedClass), Double(uniqueCount), Double(inClassCount), Double(inNeighboursCount), precision,
+         neighbouringPrecision, coverage, neighbouringCoverage, jensenShannonDistance]
+    }
+
+    /// Metrics from their ``values``.
+    public init(values: some Collection<Double>) {
+        precondition(values.count == Self.valueCount, "ClassMetrics: \(values.count) values, expected \(Self.valueCount)")
+        let v = Array(values)
+        requestedClass = Int(v[0])
+        uniqueCount = Int(v[1])
+        inClassCount = Int(v[2])
+        inNeighboursCount = Int(v[3])
+        (precision, neighbouringPrecision, coverage, neighbouringCoverage, jensenShannonDistance) = (v[4], v[5], v[6], v[7], v[8])
+    }
+
     /// The CSV header matching ``csvRow``.
     public static let csvHeader = "class,unique,in_class,in_neighbours,precision,neighbouring_precision,coverage,"
         + "neighbouring_coverage,js_distance"

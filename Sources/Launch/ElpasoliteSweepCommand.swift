@@ -27,8 +27,10 @@ struct ElpasoliteSweepCommand: ParsableCommand {
 
             With --fits K instead of --checkpoint, K models of --model are trained on --data \
             (fit i with seed --seed + i, the paper's hyper-parameters, --steps updates, \
-            data-parallel over all ranks, in RUN-DIR/fit-i) and each is swept with its own seed; \
-            rank 0 writes PREFIX-fit-i-* per fit, PREFIX-fits.csv and prints the mean ± sd table \
+            data-parallel over all ranks, or with --fit-groups G over one of G groups of \
+            ranks that work on different fits side by side, in RUN-DIR/fit-i) and each is swept \
+            with its own seed; the first rank of the fit's ranks writes PREFIX-fit-i-*, rank 0 \
+            writes PREFIX-fits.csv and prints the mean ± sd table \
             of Türk et al.'s Tables 1 and 2. --train-fraction repeats the training-set-size study.
             """)
 
@@ -73,6 +75,10 @@ struct ElpasoliteSweepCommand: ParsableCommand {
     @Option(name: .customLong("train-fraction"), help: ArgumentHelp("With --fits: share of the training rows per fit.", valueName: "f"))
     var trainFraction = 1.0
 
+    @Option(name: .customLong("fit-groups"), help: ArgumentHelp(
+        "With --fits: split the ranks into this many groups that train and sweep whole fits side by side.", valueName: "g"))
+    var fitGroups = 1
+
     @Option(name: .customLong("run-dir"), help: ArgumentHelp("With --fits: directory of the fits' runs (runs/fits-MODEL).", valueName: "dir"))
     var runDirectory: String?
 
@@ -87,11 +93,12 @@ struct ElpasoliteSweepCommand: ParsableCommand {
         case (nil, nil): throw ValidationError("give --checkpoint (sweep one trained model) or --fits K (train and sweep K models)")
         case (.some, .some): throw ValidationError("--checkpoint and --fits exclude each other")
         case (.some, nil):
-            if model != nil || data != nil || steps != nil || runDirectory != nil || trainFraction != 1 {
-                throw ValidationError("--model, --data, --steps, --train-fraction and --run-dir go with --fits only")
+            if model != nil || data != nil || steps != nil || runDirectory != nil || trainFraction != 1 || fitGroups != 1 {
+                throw ValidationError("--model, --data, --steps, --train-fraction, --fit-groups and --run-dir go with --fits only")
             }
         case (nil, .some(let fits)):
             guard fits >= 1 else { throw ValidationError("--fits \(fits): need at least 1") }
+            guard (1...fits).contains(fitGroups) else { throw ValidationError("--fit-groups \(fitGroups): need 1 ... --fits (\(fits))") }
             guard model != nil, data != nil else { throw ValidationError("--fits needs --model and --data") }
             if let steps, steps < 1 { throw ValidationError("--steps must be at least 1, got \(steps)") }
             guard trainFraction > 0, trainFraction <= 1 else {
@@ -105,16 +112,24 @@ struct ElpasoliteSweepCommand: ParsableCommand {
         RankLogHandler.bootstrap(rank: world.rank, verbose: false)
         try world.abortingOnError {
             let prefix = outputPrefix ?? "elpasolite-sweep-class\(requestedClass)"
-            let space = world.isRoot ? try LabelledSpace(contentsOf: oracle) : nil
             if let checkpoint {
+                let space = world.isRoot ? try LabelledSpace(contentsOf: oracle) : nil
                 try sweep(checkpoint: checkpoint, seed: seed, prefix: prefix, space: space, world: world)
                 return
             }
             guard let fits, let model, let data else { return }
+            guard world.size % fitGroups == 0 else {
+                throw ValidationError("--fit-groups \(fitGroups) must divide the \(world.size) ranks")
+            }
+            // Contiguous ranks form a group; group g trains and sweeps fits g + 1, g + 1 + G, ...
+            let group = world.rank * fitGroups / world.size
+            let groupWorld = fitGroups == 1 ? world : try world.split(color: group, key: world.rank)
+            let space = groupWorld.isRoot ? try LabelledSpace(contentsOf: oracle) : nil
             let runURL = URL(fileURLWithPath: runDirectory ?? "runs/fits-\(model.rawValue)")
             let logger = Logger(label: "matgan-dist.sweep")
-            var results: [ClassMetrics] = []
-            for fit in 1...fits {
+            var results: [Double] = []  // per fit swept by this group root: the fit number, then the metrics' values
+            for fit in stride(from: group + 1, through: fits, by: fitGroups) {
+                let world = groupWorld  // the ranks of this fit
                 var configuration = ElpasoliteConfiguration.defaults(
                     for: model, stop: steps.map { StopCondition(maximumSteps: $0) })
                 configuration.seed = seed + UInt64(fit - 1)
@@ -132,11 +147,13 @@ struct ElpasoliteSweepCommand: ParsableCommand {
                 }
                 if let metrics = try sweep(checkpoint: training.checkpointPath, seed: configuration.seed,
                                            prefix: "\(prefix)-fit-\(fit)", space: space, world: world) {
-                    results.append(metrics)
+                    results += [Double(fit)] + metrics.values
                 }
             }
-            guard world.isRoot else { return }
-            let table = ElpasoliteFitTable(model: model.rawValue, fits: results)
+            guard let gathered = try world.gatherv(results, root: 0)?.values else { return }
+            let width = 1 + ClassMetrics.valueCount
+            let byFit = stride(from: 0, to: gathered.count, by: width).map { gathered[$0 ..< $0 + width] }.sorted { $0.first! < $1.first! }
+            let table = ElpasoliteFitTable(model: model.rawValue, fits: byFit.map { ClassMetrics(values: $0.dropFirst()) })
             try table.csv.write(toFile: prefix + "-fits.csv", atomically: true, encoding: .utf8)
             print(table.markdown, terminator: "")
             print("wrote \(prefix)-fits.csv")

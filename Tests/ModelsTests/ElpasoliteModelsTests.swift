@@ -188,6 +188,7 @@ final class ElpasoliteModelsTests: XCTestCase {
         XCTAssertEqual([first.precision, second.precision], [0.5, 0.8])
         XCTAssertEqual([first.coverage, second.coverage], [0.2, 0.4])
         XCTAssertEqual([first.neighbouringCoverage, second.neighbouringCoverage], [0.1, 0.05])
+        XCTAssertEqual(ClassMetrics(values: second.values), second, "the values sent between ranks rebuild the metrics")
         let table = ElpasoliteFitTable(model: "elpasolite-cgan", fits: [first, second])
         let lines = table.markdown.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines[0], "| class 1, 2 fits | elpasolite-cgan |")
@@ -361,6 +362,19 @@ final class ElpasoliteModelsTests: XCTestCase {
         let perFit = try (1...2).map { try String(contentsOfFile: path("fits-fit-\($0)-metrics.csv"), encoding: .utf8) }
         XCTAssertNotEqual(perFit[0], perFit[1], "fits are seeded independently")
         XCTAssertEqual(try String(contentsOfFile: path("fits-fits.csv"), encoding: .utf8).split(separator: "\n").count, 5)
+
+        // Two groups of one rank each train and sweep one fit apiece: the table of a one-rank job.
+        let fitArguments = ["elpasolite", "sweep", "--fits", "2", "--model", "elpasolite-cvae", "--data", Self.dataPath, "--steps", "2",
+                            "--class", "2", "--valid-samples", "500", "--oracle", Self.oraclePath, "--curve-points", "2"]
+        try assertSucceeds(fitArguments + ["--run-dir", path("solo"), "--output-prefix", path("solo")], ranks: 1)
+        let grouped = try assertSucceeds(fitArguments + ["--fit-groups", "2", "--run-dir", path("grouped"),
+                                                         "--output-prefix", path("grouped")], ranks: 2)
+        XCTAssertTrue(grouped.standardOutput.contains("| class 2, 2 fits | elpasolite-cvae |"), grouped.standardOutput)
+        XCTAssertEqual(try String(contentsOfFile: path("solo-fits.csv"), encoding: .utf8),
+                       try String(contentsOfFile: path("grouped-fits.csv"), encoding: .utf8))
+        let badGroups = try CommandRunner.run(fitArguments + ["--fit-groups", "3"])
+        XCTAssertNotEqual(badGroups.exitCode, 0)
+        XCTAssertTrue(badGroups.standardError.contains("--fit-groups 3"), badGroups.standardError)
 
         let wrongModel = try CommandRunner.run(["elpasolite", "sweep", "--checkpoint", path("vae/metrics.jsonl"), "--class", "1",
                                                 "--valid-samples", "10", "--oracle", Self.oraclePath])

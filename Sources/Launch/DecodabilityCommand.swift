@@ -61,13 +61,8 @@ struct DecodabilityCommand: ParsableCommand {
                 var words = training.map { $0.failures.flatMap { [$0.words.low, $0.words.high] } } ?? []
                 try world.broadcast(&words, root: 0)
                 let failures = Set(stride(from: 0, to: words.count, by: 2).compactMap { CompositionKey(words: (words[$0], words[$0 + 1])) })
-                let keys = try File.open(samples).openDataset("samples/key")
-                let total = try keys.rowCount
-                let slice = try keys.readRows(world.rank * total / world.size ..< (world.rank + 1) * total / world.size, as: UInt64.self)
-                var found = Set<CompositionKey>()
-                for index in stride(from: 0, to: slice.count, by: 2) {
-                    if let key = CompositionKey(words: (slice[index], slice[index + 1])), failures.contains(key) { found.insert(key) }
-                }
+                let sampleFile = try SampleFile(path: samples)
+                let found = Set(try sampleFile.keys(sampleFile.share(of: world)).compactMap { $0 }.filter(failures.contains))
                 let union = try DistributedUniqueSet(keys: Array(found), firstIndex: 0, world: world)
                 generatedCount = try union.totalCount()
             }

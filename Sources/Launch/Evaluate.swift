@@ -39,20 +39,14 @@ struct Evaluate: ParsableCommand {
     func run() throws {
         let world = try Communicator.world
         try world.abortingOnError {
-            let file = try File.open(samples)
-            guard (try? file.attribute("format").stringValue) == GenerationJob.format else {
-                throw ValidationError("--samples \(samples) is not a sample file written by `matgan-dist generate`")
-            }
-            let keyDataset = try file.openDataset("samples/key")
-            let total = try keyDataset.rowCount
-            let range = world.rank * total / world.size ..< (world.rank + 1) * total / world.size
-            let words = try keyDataset.readRows(range, as: UInt64.self)
-            let neutral = try file.openDataset("samples/charge_neutral").readRows(range, as: UInt8.self)
-            let balanced = try file.openDataset("samples/electronegativity_balanced").readRows(range, as: UInt8.self)
-            let keys = (0..<range.count).map { CompositionKey(words: (words[2 * $0], words[2 * $0 + 1])) }
-            let shard = GeneratedShard(firstIndex: range.lowerBound, keys: keys, chargeNeutral: neutral.map { $0 != 0 },
-                                       electronegativityBalanced: balanced.map { $0 != 0 })
-            let oxidationStates = (try? file.attribute("oxidation_states").stringValue).flatMap(OxidationStateSet.init) ?? .smact14
+            let sampleFile: SampleFile
+            do { sampleFile = try SampleFile(path: samples) } catch let error as NotASampleFile { throw ValidationError("--samples \(error)") }
+            let range = sampleFile.share(of: world)
+            let shard = GeneratedShard(firstIndex: range.lowerBound, keys: try sampleFile.keys(range),
+                                       chargeNeutral: try sampleFile.flags("charge_neutral", range),
+                                       electronegativityBalanced: try sampleFile.flags("electronegativity_balanced", range))
+            let oxidationStates = (try? sampleFile.file.attribute("oxidation_states").stringValue).flatMap(OxidationStateSet.init)
+                ?? .smact14
 
             let trainingSet = try CompositionTrainingSet(path: data)
             let training = ReferenceSet(name: "training", keys: try trainingSet.keys(split: PreparedFile.trainSplit))
@@ -65,9 +59,9 @@ struct Evaluate: ParsableCommand {
                                                + other.keys(split: PreparedFile.holdoutSplit)))
             }
 
-            let curve = Self.curveSampleCounts(total: total)
+            let curve = Self.curveSampleCounts(total: sampleFile.count)
             let evaluator = GenerationEvaluator(world: world, validity: ValidityChecker(rule: .matgan, oxidationStates: oxidationStates))
-            guard let report = try evaluator.evaluate(shard: shard, totalSamples: total, training: training, holdout: holdout,
+            guard let report = try evaluator.evaluate(shard: shard, totalSamples: sampleFile.count, training: training, holdout: holdout,
                                                       references: references, curveSampleCounts: curve) else { return }
 
             let paper: PaperFigures? = switch trainingSet.preset {

@@ -105,12 +105,13 @@ struct PropertyDistribution: ParsableCommand {
             if let samples {
                 sets.append(("generated", try CompositionSets.generated(samplesPath: samples, keep: keepGenerated, world: world)))
             }
-            if let data {
-                sets.append(("training", try CompositionSets.training(dataPath: data, keep: hasElement, world: world)))
+            let trainingKeys = try data.map { try CompositionTrainingSet(path: $0).keys(split: PreparedFile.trainSplit) }
+            if let trainingKeys {
+                sets.append(("training", CompositionSets.training(keys: trainingKeys, keep: hasElement, world: world)))
             }
-            if let random, let data {
+            if let random, let trainingKeys {
                 let sampler = try RandomCompositionSampler(
-                    encoding: .matgan, elementCountWeights: try elementCountWeights(data: data), seed: seed)
+                    encoding: .matgan, elementCountWeights: Self.elementCountWeights(trainingKeys), seed: seed)
                 sets.append(("random", try CompositionSets.random(sampler: sampler, count: random, maximumCandidates: maximumCandidates,
                                                                   keep: keepGenerated, world: world)))
             }
@@ -135,10 +136,10 @@ struct PropertyDistribution: ParsableCommand {
         }
     }
 
-    /// Shares of 1 ... 8 elements among the training formulas of `data`.
-    private func elementCountWeights(data: String) throws -> [Double] {
+    /// Counts of formulas with 1 ... 8 elements among `keys` (index = element count).
+    private static func elementCountWeights(_ keys: [CompositionKey]) -> [Double] {
         var weights = [Double](repeating: 0, count: MatrixEncoding.maximumCount + 1)
-        for key in try CompositionTrainingSet(path: data).keys(split: PreparedFile.trainSplit) { weights[key.composition.elementCount] += 1 }
+        for key in keys { weights[key.composition.elementCount] += 1 }
         return weights
     }
 

@@ -32,12 +32,12 @@ public struct ElpasoliteSweep {
     /// Points of the discovery curve (evenly spaced in valid samples; the last is the budget).
     public let curvePoints: Int
     public let world: Communicator
-    /// The class (1...10) of every tuple index, to count the accepted samples per class
-    /// repeats included; `nil` skips that count.
-    public let tupleClasses: [UInt8]?
+    /// The class (1...10) of every tuple index, to count the accepted samples per class,
+    /// repeats included.
+    public let tupleClasses: [UInt8]
 
     public init(source: ElpasoliteSampleSource, requestedClass: Int, budget: Int, seed: UInt64, curvePoints: Int,
-                world: Communicator, tupleClasses: [UInt8]? = nil) {
+                world: Communicator, tupleClasses: [UInt8]) {
         precondition((1...ElpasoliteNetworks.classCount).contains(requestedClass), "requested class \(requestedClass) outside 1...10")
         precondition(budget >= 1 && curvePoints >= 1, "need a positive budget and at least one curve point")
         self.source = source
@@ -57,8 +57,7 @@ public struct ElpasoliteSweep {
         public let validSamples: Int
         /// Invalid samples drawn before the last accepted valid one.
         public let invalidSamples: Int
-        /// Accepted samples per class 1...10 (index 0 = class 1), repeats included; empty
-        /// without ``ElpasoliteSweep/tupleClasses``.
+        /// Accepted samples per class 1...10 (index 0 = class 1), repeats included.
         public let samplesPerClass: [Int]
         /// Seconds this rank spent generating and decoding; merging and waiting.
         public let generationSeconds: Double
@@ -83,7 +82,7 @@ public struct ElpasoliteSweep {
         var nextCheckpoint = 0
         var validSoFar = 0, drawnSoFar = 0, invalid = 0
         var generationSeconds = 0.0, mergeSeconds = 0.0
-        var perClass = [Int64](repeating: 0, count: tupleClasses == nil ? 0 : ElpasoliteNetworks.classCount)
+        var perClass = [Int64](repeating: 0, count: ElpasoliteNetworks.classCount)
 
         while validSoFar < budget {
             // Size the round from the validity seen so far, at least one block per rank. Round
@@ -120,7 +119,7 @@ public struct ElpasoliteSweep {
                     let index = Int(tuples[cursor])
                     if index >= 0 {
                         local.insert(index)
-                        if let tupleClasses { perClass[Int(tupleClasses[index]) - 1] += 1 }
+                        perClass[Int(tupleClasses[index]) - 1] += 1
                         position += 1
                     }
                     cursor += 1
@@ -152,7 +151,7 @@ public struct ElpasoliteSweep {
             validSoFar = roundEnd
             mergeSeconds += Date().timeIntervalSince(mergeStart)
         }
-        if !perClass.isEmpty { try world.allreduce(&perClass, .sum) }
+        try world.allreduce(&perClass, .sum)
         return Result(unique: merged, validSamples: budget, invalidSamples: invalid, samplesPerClass: perClass.map { Int($0) },
                       generationSeconds: generationSeconds, mergeSeconds: mergeSeconds)
     }

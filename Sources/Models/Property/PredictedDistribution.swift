@@ -1,7 +1,6 @@
 import Chemistry
 import Distributed
 import Foundation
-import HDF5
 import Plotting
 import Property
 
@@ -29,6 +28,8 @@ public struct PredictedDistribution {
 
     public let range: ClosedRange<Double>
     public let binCount: Int
+    /// Width of each bin.
+    public var binWidth: Double { (range.upperBound - range.lowerBound) / Double(binCount) }
     public let threshold: Double
     public let target: String
     public private(set) var series: [Series] = []
@@ -44,12 +45,11 @@ public struct PredictedDistribution {
 
     /// Adds the set whose share on this rank is `predictions`. Collective.
     public mutating func add(name: String, predictions: [Float], world: Communicator) throws {
-        let width = (range.upperBound - range.lowerBound) / Double(binCount)
         var counts = [Int64](repeating: 0, count: binCount + 2)  // bins, then set size and count above threshold
         var moments = [0.0, 0.0]
         for prediction in predictions {
             let value = Double(prediction)
-            counts[min(max(Int(((value - range.lowerBound) / width).rounded(.down)), 0), binCount - 1)] += 1
+            counts[min(max(Int(((value - range.lowerBound) / binWidth).rounded(.down)), 0), binCount - 1)] += 1
             if value > threshold { counts[binCount + 1] += 1 }
             moments[0] += value
             moments[1] += value * value
@@ -65,18 +65,14 @@ public struct PredictedDistribution {
     }
 
     /// Lower edge of each bin.
-    public var binStarts: [Double] {
-        let width = (range.upperBound - range.lowerBound) / Double(binCount)
-        return (0..<binCount).map { range.lowerBound + Double($0) * width }
-    }
+    public var binStarts: [Double] { (0..<binCount).map { range.lowerBound + Double($0) * binWidth } }
 
     /// One row per bin: edges, then each set's share and count.
     public var csv: String {
-        let width = (range.upperBound - range.lowerBound) / Double(binCount)
         var lines = [(["bin_low", "bin_high"] + series.flatMap { ["\($0.name)_fraction", "\($0.name)_count"] })
             .joined(separator: ",")]
         for (bin, start) in binStarts.enumerated() {
-            lines.append(([String(format: "%.4f", start), String(format: "%.4f", start + width)] + series.flatMap {
+            lines.append(([String(format: "%.4f", start), String(format: "%.4f", start + binWidth)] + series.flatMap {
                 [String(format: "%.6f", $0.fractions[bin]), String($0.counts[bin])]
             }).joined(separator: ","))
         }
@@ -97,9 +93,8 @@ public struct PredictedDistribution {
     /// The share of each set per bin against the bin centre.
     public func svg(title: String) -> String {
         let colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
-        let width = (range.upperBound - range.lowerBound) / Double(binCount)
         return LinePlot(title: title, xLabel: "predicted \(target)", yLabel: "share of compositions",
-                        x: binStarts.map { $0 + width / 2 },
+                        x: binStarts.map { $0 + binWidth / 2 },
                         series: series.enumerated().map { ("\($1.name) (\($1.count))", colours[$0 % colours.count], $1.fractions) }).svg
     }
 }
@@ -109,23 +104,15 @@ public enum CompositionSets {
     /// This rank's share of the distinct compositions of a `matgan-dist generate` file that pass
     /// `keep`: each distinct composition is kept by the rank that owns its hash. Collective.
     public static func generated(samplesPath: String, keep: (Composition) -> Bool, world: Communicator) throws -> [Composition] {
-        let file = try File.open(samplesPath)
-        guard (try? file.attribute("format").stringValue) == GenerationJob.format else {
-            throw CompositionSetError(message: "\(samplesPath) is not a sample file written by `matgan-dist generate`")
-        }
-        let keyDataset = try file.openDataset("samples/key")
-        let total = try keyDataset.rowCount
-        let range = world.rank * total / world.size ..< (world.rank + 1) * total / world.size
-        let words = try keyDataset.readRows(range, as: UInt64.self)
-        let keys = (0..<range.count).map { CompositionKey(words: (words[2 * $0], words[2 * $0 + 1])) }
-        let unique = try DistributedUniqueSet(keys: keys, firstIndex: range.lowerBound, world: world)
+        let samples = try SampleFile(path: samplesPath)
+        let range = samples.share(of: world)
+        let unique = try DistributedUniqueSet(keys: try samples.keys(range), firstIndex: range.lowerBound, world: world)
         return unique.firstOccurrence.keys.sorted().map(\.composition).filter(keep)
     }
 
-    /// This rank's share (every `size`-th row) of a prepared file's training formulas that pass `keep`.
-    public static func training(dataPath: String, keep: (Composition) -> Bool, world: Communicator) throws -> [Composition] {
-        let keys = try CompositionTrainingSet(path: dataPath).keys(split: PreparedFile.trainSplit)
-        return stride(from: world.rank, to: keys.count, by: world.size).map { keys[$0].composition }.filter(keep)
+    /// This rank's share (every `size`-th key) of the training formulas `keys` that pass `keep`.
+    public static func training(keys: [CompositionKey], keep: (Composition) -> Bool, world: Communicator) -> [Composition] {
+        stride(from: world.rank, to: keys.count, by: world.size).map { keys[$0].composition }.filter(keep)
     }
 
     /// Candidates per block of the random draw.

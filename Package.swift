@@ -19,11 +19,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
-        // C libraries: OpenMPI, serial HDF5 and OpenBLAS (with LAPACK), each with a shim header
+        // C libraries: OpenMPI, serial HDF5, OpenBLAS (with LAPACK) and zlib, each with a shim header
         // that turns the C macros Swift cannot import into inline functions.
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        /// cpuid and xgetbv: the widest vector instruction set the processor and OS support.
+        .target(name: "CPUFeatures"),
+        /// The BLAS this process runs: the OpenBLAS kernel set chosen before start-up, its numeric
+        /// check, measured speed and provenance.
+        .target(name: "BLAS", dependencies: ["COpenBLAS", "CPUFeatures"]),
 
         /// Standalone SVG plots of the reports' curves and distributions.
         .target(name: "Plotting"),
@@ -37,9 +44,9 @@ let package = Package(
         /// the papers' networks.
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "Random"], swiftSettings: numericSettings),
         /// Chemistry: elements, formulas, composition encodings, SMACT validity, data preparation.
-        .target(name: "Chemistry", dependencies: ["HDF5", "Random", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: numericSettings),
+        .target(name: "Chemistry", dependencies: ["CZlib", "HDF5", "Random", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: numericSettings),
         /// The generative models and their distributed training, generation and evaluation.
-        .target(name: "Models", dependencies: ["NeuralNet", "Chemistry", "Distributed", "HDF5", "Random", "Elpasolite",
+        .target(name: "Models", dependencies: ["BLAS", "NeuralNet", "Chemistry", "Distributed", "HDF5", "Random", "Elpasolite",
                                               "Property", "BayesianOptimization", "Plotting",
                                               .product(name: "Logging", package: "swift-log")],
                 swiftSettings: numericSettings),
@@ -53,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "Launch",
             dependencies: [
-                "Distributed", "HDF5", "NeuralNet", "Chemistry", "Models", "COpenBLAS",
+                "BLAS", "Distributed", "HDF5", "NeuralNet", "Chemistry", "Models",
                 "Elpasolite", "Property", "BayesianOptimization", "Plotting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,6 +70,7 @@ let package = Package(
         /// Runs the built executable (alone or under mpirun) for end-to-end tests.
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport", "Launch"]),
+        .testTarget(name: "BLASTests", dependencies: ["BLAS", "TestSupport", "Launch"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "RandomTests", dependencies: ["Random"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Random"]),

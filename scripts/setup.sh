@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system libraries matgan-dist links against (OpenMPI, serial HDF5,
-# OpenBLAS) and builds the release binary. Idempotent and non-interactive.
+# OpenBLAS, zlib) and builds the release binary. Idempotent and non-interactive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(pkg-config libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools libopenblas-dev)
+packages=(pkg-config libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools libopenblas-dev zlib1g-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 
 /// A CSV file (RFC 4180: comma separated, `"` quoting with `""` escapes, LF or CRLF line
@@ -180,18 +181,46 @@ public struct CSVTable: Sendable {
 
 /// Reading input files and standard input.
 public enum DataFile {
-    /// The bytes of `path`, or of standard input when `path` is `-`.
+    /// The bytes of `path`, or of standard input when `path` is `-`. A gzip file (`.gz`) is
+    /// decompressed; a missing `NAME` is read from `NAME.gz` when that exists (the repository
+    /// carries its data sets compressed).
     public static func read(_ path: String) throws(DataFileError) -> [UInt8] {
         if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
         var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path), FileManager.default.fileExists(atPath: path + ".gz") {
+            return try decompress(path + ".gz")
+        }
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DataFileError(file: path, message: "no such file")
         }
+        if path.hasSuffix(".gz"), !isDirectory.boolValue { return try decompress(path) }
         guard !isDirectory.boolValue else { throw DataFileError(file: path, message: "is a directory, expected a file") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataFileError(file: path, message: "cannot read the file (permissions?)")
         }
         return [UInt8](data)
+    }
+
+    /// The decompressed content of the gzip file at `path`.
+    private static func decompress(_ path: String) throws(DataFileError) -> [UInt8] {
+        guard let file = gzopen(path, "rb") else {
+            throw DataFileError(file: path, message: "cannot open the file: \(String(cString: strerror(errno)))")
+        }
+        defer { gzclose(file) }
+        var bytes: [UInt8] = []
+        var piece = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = piece.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
+            var code: Int32 = 0
+            let message = String(cString: gzerror(file, &code))
+            // A truncated file ends with Z_BUF_ERROR rather than a negative count.
+            if count < 0 || (count == 0 && code != Z_OK) {
+                throw DataFileError(file: path, message: "not a complete gzip file: \(message)")
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: piece[0 ..< Int(count)])
+        }
+        return bytes
     }
 }
 

@@ -30,7 +30,7 @@ public final class MPIRuntime: @unchecked Sendable {
         var buffer = [CChar](repeating: 0, count: Int(cmpi_max_library_version_string()) + 1)
         var length: Int32 = 0
         guard MPI_Get_library_version(&buffer, &length) == cmpi_success() else { return "unknown" }
-        return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(decoding: buffer.prefix(Int(length)).prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -49,7 +49,7 @@ public final class MPIRuntime: @unchecked Sendable {
         guard MPI_Get_processor_name(&buffer, &length) == cmpi_success() else {
             return ProcessInfo.processInfo.hostName
         }
-        return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(decoding: buffer.prefix(Int(length)).prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     func world() throws -> Communicator {
@@ -83,6 +83,6 @@ public final class MPIRuntime: @unchecked Sendable {
         var buffer = [CChar](repeating: 0, count: Int(cmpi_max_error_string()) + 1)
         var length: Int32 = 0
         guard MPI_Error_string(code, &buffer, &length) == cmpi_success() else { return "unknown MPI error" }
-        return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(decoding: buffer.prefix(Int(length)).prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -1,11 +1,14 @@
 import ArgumentParser
+import BLAS
 import Foundation
 import NeuralNet
 import Random
 
 /// `matgan-dist bench`: per-core throughput of the training engine on fixed workloads, with the
-/// BLAS kernel set it ran on and the peak resident memory of each case. Run with
-/// `OPENBLAS_NUM_THREADS=1`, once as the environment is and once with `OPENBLAS_CORETYPE` unset.
+/// BLAS kernel set it ran on, the GEMM speed each row reaches against the sgemm peak measured in
+/// the same run, and the peak resident memory of each case. Run with `OPENBLAS_NUM_THREADS=1`.
+/// References are PyTorch 2.15 (MKL, oneDNN) on one thread of a current AVX-512 Xeon, same
+/// models (MatGAN's critic with batch norm, 5 critic updates per generator update).
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure training and generation throughput of the NeuralNet engine (samples/s).",
@@ -27,18 +30,23 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         let selected = cases.isEmpty ? BenchmarkCase.registry : BenchmarkCase.registry.filter { cases.contains($0.name) }
-        print("BLAS core: \(BLASRuntime.coreName) (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")), "
-              + "\(BLASRuntime.threadCount) BLAS thread(s); \(BLASRuntime.configuration)")
-        let header = ["case", "workload", "batch", "samples/s", "per CPU-s", "reference", "ratio", "peak RSS MiB"]
+        print("BLAS: \(KernelChoice.summary)")
+        if let warning = KernelChoice.warning { print("warning: \(warning)") }
+        let peak = BLASRuntime.measureSgemm(size: 1024)
+        print(String(format: "sgemm 1024^3 peak of this run: %.1f GFLOP/s", peak))
+        let header = ["case", "workload", "batch", "samples/s", "per CPU-s", "reference", "ratio", "GEMM GFLOP/s", "of peak",
+                      "peak RSS MiB"]
         var rows: [[String]] = []
         for benchmark in selected {
             ProcessMemory.resetPeak()
             for result in benchmark.run(seconds) {
                 rows.append([
                     benchmark.name, result.workload, "\(result.batch)", String(format: "%.0f", result.samplesPerSecond),
-                    result.samplesPerCPUSecond.map { String(format: "%.0f", $0) } ?? "-",
+                    String(format: "%.0f", result.samplesPerCPUSecond),
                     result.reference.map { String(format: "%.0f", $0) } ?? "-",
                     result.reference.map { String(format: "%.2fx", result.samplesPerSecond / $0) } ?? "-",
+                    result.gemmGFLOPS.map { String(format: "%.1f", $0) } ?? "-",
+                    result.gemmGFLOPS.map { String(format: "%.0f %%", 100 * $0 / peak) } ?? "-",
                     String(format: "%.0f", result.peakResidentMiB ?? ProcessMemory.peakResidentMiB),
                 ])
             }
@@ -67,23 +75,40 @@ struct BenchmarkResult {
     /// Samples per wall-clock second.
     let samplesPerSecond: Double
     /// Samples per second of this process's CPU time: with one BLAS thread, the figure a quiet
-    /// core would give even when other processes share the machine (nil: not measured).
-    var samplesPerCPUSecond: Double? = nil
-    /// The PyTorch (1 thread, same machine) figure to compare with, if any.
+    /// core would give even when other processes share the machine.
+    let samplesPerCPUSecond: Double
+    /// GEMM operations per wall-clock second in billions (nil: the workload runs no GEMM).
+    let gemmGFLOPS: Double?
+    /// The PyTorch (1 thread) figure to compare with, if any.
     let reference: Double?
     /// Peak resident memory of this row alone (nil: the case's peak so far is reported).
     var peakResidentMiB: Double? = nil
+
+    /// A row from `rates` of a timed call that handles `samplesPerCall` samples.
+    init(workload: String, batch: Int, rates: Rates, samplesPerCall: Int, reference: Double?, peakResidentMiB: Double? = nil) {
+        self.workload = workload
+        self.batch = batch
+        samplesPerSecond = rates.perSecond * Double(samplesPerCall)
+        samplesPerCPUSecond = rates.perCPUSecond * Double(samplesPerCall)
+        gemmGFLOPS = rates.gemmOperationsPerCall > 0 ? rates.perSecond * Double(rates.gemmOperationsPerCall) / 1e9 : nil
+        self.reference = reference
+        self.peakResidentMiB = peakResidentMiB
+    }
 }
 
-/// Steps per wall-clock second of `step`, timed (after one warm-up call) until `seconds` have passed.
-func measure(seconds: Double, _ step: () -> Void) -> Double {
-    measureRates(seconds: seconds, step).perSecond
+/// How often a timed call ran per wall-clock and per CPU second, and the GEMM work it does.
+struct Rates {
+    let perSecond: Double
+    let perCPUSecond: Double
+    let gemmOperationsPerCall: UInt64
 }
 
-/// Steps per wall-clock second and per process CPU second of `step`, timed (after one warm-up
-/// call) until `seconds` of wall-clock time have passed.
-func measureRates(seconds: Double, _ step: () -> Void) -> (perSecond: Double, perCPUSecond: Double) {
+/// Calls per wall-clock second and per process CPU second of `step`, timed (after one warm-up
+/// call, which also counts its GEMM operations) until `seconds` of wall-clock time have passed.
+func measureRates(seconds: Double, _ step: () -> Void) -> Rates {
+    let operationsBefore = GEMMOperations.total
     step()
+    let operations = GEMMOperations.total - operationsBefore
     let start = DispatchTime.now().uptimeNanoseconds
     let cpuStart = ProcessMemory.cpuSeconds
     var steps = 0
@@ -93,7 +118,8 @@ func measureRates(seconds: Double, _ step: () -> Void) -> (perSecond: Double, pe
         steps += 1
         elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     } while elapsed < seconds || steps < 2
-    return (Double(steps) / elapsed, Double(steps) / (ProcessMemory.cpuSeconds - cpuStart))
+    return Rates(perSecond: Double(steps) / elapsed, perCPUSecond: Double(steps) / (ProcessMemory.cpuSeconds - cpuStart),
+                 gemmOperationsPerCall: operations)
 }
 
 /// Resident-memory and CPU-time figures of this process (Linux).
@@ -124,13 +150,13 @@ enum ProcessMemory {
 enum MatGANBenchmarks {
     static let cases = [
         BenchmarkCase(name: "matgan-train") { seconds in
-            [32, 128, 512].map { training(.icsd, batch: $0, reference: [32: 466, 128: 520, 512: 444][$0]!, seconds: seconds) }
+            [32, 128, 512].map { training(.icsd, batch: $0, reference: [32: 110.8, 128: 112.2, 512: 106.1][$0]!, seconds: seconds) }
         },
         BenchmarkCase(name: "matgan-train-oqmd") { seconds in
-            [training(.oqmd, batch: 512, reference: 53, seconds: seconds)]
+            [training(.oqmd, batch: 512, reference: 46.7, seconds: seconds)]
         },
         BenchmarkCase(name: "matgan-generate") { seconds in
-            [generation(.icsd, batch: 4096, reference: 4760, seconds: seconds)]
+            [generation(.icsd, batch: 4096, reference: 4316, seconds: seconds)]
         },
     ]
 
@@ -154,14 +180,12 @@ enum MatGANBenchmarks {
             criticOptimizer: adam(critic.store.parameterCount, variant == .oqmd ? 5e-3 : 1e-2),
             criticIterations: criticIterations, randomness: SampleRandomness(seed: 3))
         let real = syntheticCompositions(count: criticIterations * batch)
-        let rate = measureRates(seconds: seconds) {
+        let rates = measureRates(seconds: seconds) {
             trainer.train(batch: batch) { UnsafePointer(real.pointer + $0 * batch * critic.inputCount) }
         }
-        let samplesPerStep = Double(criticIterations * batch)
         return BenchmarkResult(
             workload: "\(variant.rawValue.uppercased()) WGAN-GP train, \(criticIterations) critic/G update",
-            batch: batch, samplesPerSecond: rate.perSecond * samplesPerStep,
-            samplesPerCPUSecond: rate.perCPUSecond * samplesPerStep, reference: reference,
+            batch: batch, rates: rates, samplesPerCall: criticIterations * batch, reference: reference,
             peakResidentMiB: ProcessMemory.peakResidentMiB)
     }
 
@@ -173,13 +197,12 @@ enum MatGANBenchmarks {
         let noise = FloatBuffer(count: batch * generator.inputCount)
         var random = RandomStream(seed: 4)
         random.fillNormal(noise.storage)
-        let rate = measureRates(seconds: seconds) {
+        let rates = measureRates(seconds: seconds) {
             generator.forward(noise.pointer, batch: batch, mode: .inference)
         }
         return BenchmarkResult(
-            workload: "\(variant.rawValue.uppercased()) generator inference", batch: batch,
-            samplesPerSecond: rate.perSecond * Double(batch), samplesPerCPUSecond: rate.perCPUSecond * Double(batch),
-            reference: reference, peakResidentMiB: ProcessMemory.peakResidentMiB)
+            workload: "\(variant.rawValue.uppercased()) generator inference", batch: batch, rates: rates,
+            samplesPerCall: batch, reference: reference, peakResidentMiB: ProcessMemory.peakResidentMiB)
     }
 
     /// `count` composition-like matrices [85, 8, 1]: 2-5 elements, one count cell each.

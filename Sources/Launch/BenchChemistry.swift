@@ -16,8 +16,7 @@ enum ChemistryBenchmarks {
                     valid = formulas.reduce(0) { $0 + (checker.check($1).isValid ? 1 : 0) }
                 }
                 return BenchmarkResult(workload: "validity, \(rule.rawValue) rule, smact14, 2-8 elements (\(valid) valid)",
-                                       batch: formulas.count, samplesPerSecond: passes.perSecond * Double(formulas.count),
-                                       samplesPerCPUSecond: passes.perCPUSecond * Double(formulas.count), reference: nil)
+                                       batch: formulas.count, rates: passes, samplesPerCall: formulas.count, reference: nil)
             }
         },
         BenchmarkCase(name: "chemistry-decode") { seconds in
@@ -35,8 +34,7 @@ enum ChemistryBenchmarks {
                 }
             }
             return [BenchmarkResult(workload: "MatGAN threshold decode + key (\(decoded) decoded)", batch: count,
-                                    samplesPerSecond: passes.perSecond * Double(count),
-                                    samplesPerCPUSecond: passes.perCPUSecond * Double(count), reference: nil)]
+                                    rates: passes, samplesPerCall: count, reference: nil)]
         },
         BenchmarkCase(name: "chemistry-prepare-oqmd") { seconds in
             guard let directory = try? DataOptions.parse([]).resolve() else {
@@ -53,8 +51,7 @@ enum ChemistryBenchmarks {
             }
             let workload = "prepare oqmd: read, parse, filter, validity, split (\(rows) rows; "
                 + String(format: "%.2f s/run, %.2f CPU s/run)", 1 / runs.perSecond, 1 / runs.perCPUSecond)
-            return [BenchmarkResult(workload: workload, batch: rows, samplesPerSecond: runs.perSecond * Double(rows),
-                                    samplesPerCPUSecond: runs.perCPUSecond * Double(rows), reference: nil)]
+            return [BenchmarkResult(workload: workload, batch: rows, rates: runs, samplesPerCall: rows, reference: nil)]
         },
     ]
 

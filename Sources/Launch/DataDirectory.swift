@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 
 /// Where the published data sets live: `--data-dir`, else `$MATGAN_DATA`, else
-/// `../shared/data` beside the package checkout.
+/// `../shared/data` beside the package checkout, else the checkout's own `datasets/` (the same
+/// files, gzip-compressed; `DataFile.read` decompresses them).
 struct DataOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: ArgumentHelp(
-        "Directory holding the data CSVs (default: $MATGAN_DATA, else ../shared/data beside the checkout).",
+        "Directory holding the data CSVs (default: $MATGAN_DATA, else ../shared/data beside the checkout, else the checkout's datasets/).",
         valueName: "dir"))
     var dataDirectory: String?
 
@@ -30,7 +31,12 @@ struct DataOptions: ParsableArguments {
             if DataOptions.isDirectory(url) { return url }
             tried.append("\(url.path) (beside the checkout \(root.path))")
         }
-        if roots.isEmpty { tried.append("../shared/data (no package checkout found above the binary or the working directory)") }
+        for root in roots {
+            let url = root.appendingPathComponent("datasets")
+            if DataOptions.isDirectory(url) { return url }
+            tried.append("\(url.path) (the checkout's own copies)")
+        }
+        if roots.isEmpty { tried.append("../shared/data and datasets/ (no package checkout found above the binary or the working directory)") }
         throw ValidationError("""
             no data directory found; tried:
               \(tried.joined(separator: "\n  "))

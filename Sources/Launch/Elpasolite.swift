@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLAS
 import Chemistry
 import Distributed
 import Elpasolite
@@ -79,7 +80,8 @@ struct ElpasoliteOracleCommand: ParsableCommand {
             let configuration = OracleConfiguration(grid: grid, foldCount: folds, testCount: testRows, seed: seed)
             let log: (String) -> Void = { if world.isRoot { print($0); fflush(nil) } }
             log("elpasolite oracle: \(dataSet.records.count) rows from \(path) (sha256 \(dataSet.sha256)); "
-                + "\(world.size) rank(s), BLAS core \(BLASRuntime.coreName), \(BLASRuntime.threadCount) BLAS thread(s)")
+                + "\(world.size) rank(s); BLAS: \(KernelChoice.summary)")
+            if let warning = KernelChoice.warning { log("warning: \(warning)") }
             let built = try ElpasoliteOracle.build(dataSet: dataSet, configuration: configuration, communicator: world, log: log)
             guard let (contents, timings) = built else { return }
             let writeStart = Date()

@@ -110,6 +110,7 @@ struct ElpasoliteSweepCommand: ParsableCommand {
     func run() throws {
         let world = try Communicator.world
         RankLogHandler.bootstrap(rank: world.rank, verbose: false)
+        Logger(label: "matgan-dist.sweep").logBLASKernels(isRoot: world.isRoot)
         try world.abortingOnError {
             let prefix = outputPrefix ?? "elpasolite-sweep-class\(requestedClass)"
             if let checkpoint {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLAS
 import Chemistry
 import Distributed
 import Foundation
@@ -77,10 +78,14 @@ struct Generate: ParsableCommand {
             let start = Date()
             var lastReport = Date()
             logger.info("generating \(samples) samples from \(checkpoint) (step \(header.step)) on \(world.size) rank(s)")
+            logger.logBLASKernels(isRoot: world.isRoot)
+            let blas = KernelChoice.provenance
             try job.run(outputPath: output, attributes: [
                 "checkpoint": .string(checkpoint), "model": .string(header.model), "checkpoint_step": .int64(Int64(header.step)),
                 "training_data": .string(header.dataFile), "training_data_sha256": .string(header.dataSHA256),
                 "created": .string(ISO8601DateFormatter().string(from: Date())),
+                "blas_kernels": .string(blas.kernels), "blas_choice": .string(blas.choice),
+                "blas_sgemm_gflops": .double(blas.sgemmGFLOPS),
             ]) { written in
                 if Date().timeIntervalSince(lastReport) > 10 {
                     let rate = Double(written) / Date().timeIntervalSince(start)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLAS
 import Distributed
 import Foundation
 import HDF5
@@ -14,7 +15,8 @@ struct Info: ParsableCommand {
         let world = try Communicator.world
         try world.abortingOnError {
             let rankLine = "rank \(world.rank): host \(MPIRuntime.processorName), pid \(getpid()), "
-                + "BLAS core \(BLASRuntime.coreName), \(BLASRuntime.threadCount) BLAS thread(s)"
+                + "BLAS core \(BLASRuntime.coreName), \(BLASRuntime.threadCount) BLAS thread(s), "
+                + "sgemm \(String(format: "%.0f", BLASRuntime.sgemmGFLOPS)) GFLOP/s, restarts \(KernelChoice.restarts)"
             let gathered = try world.gatherv(Array(rankLine.utf8))
             guard let gathered else { return }
             var offset = 0
@@ -27,7 +29,7 @@ struct Info: ParsableCommand {
             do {
                 let directory = try data.resolve()
                 let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path))?
-                    .filter { $0.hasSuffix(".csv") }.count ?? 0
+                    .filter { $0.hasSuffix(".csv") || $0.hasSuffix(".csv.gz") }.count ?? 0
                 dataLine = "\(directory.path) (\(files) CSV files)"
             } catch {
                 dataLine = "not found: \(error)"
@@ -38,8 +40,10 @@ struct Info: ParsableCommand {
                 MPI:            \(MPIRuntime.libraryVersion) (MPI \(MPIRuntime.standardVersion))
                 HDF5:           \(HDF5Library.version)
                 BLAS:           \(BLASRuntime.configuration)
+                BLAS kernels:   \(KernelChoice.summary)
                 data directory: \(dataLine)
                 """)
+            if let warning = KernelChoice.warning { print("warning: \(warning)") }
             rankLines.forEach { print($0) }
         }
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BLAS
 
 /// The `matgan-dist` command: one binary for a laptop (`matgan-dist ...` or `mpirun -np 2`)
 /// and a cluster (`srun matgan-dist ...`).
@@ -13,4 +14,10 @@ struct MatganDist: ParsableCommand {
             """,
         subcommands: [Info.self, SelfTest.self, CheckFormulas.self, Prepare.self, ElpasoliteCommand.self, Train.self, Generate.self, Evaluate.self, DecodabilityCommand.self, PropertyCommand.self, ActiveCommand.self, Bench.self]
     )
+
+    /// Chooses the BLAS kernel set (which may restart the process) before anything else runs.
+    static func main() {
+        KernelChoice.selectBeforeStart()
+        main(nil)
+    }
 }

@@ -1,3 +1,4 @@
+import BLAS
 import Foundation
 import Logging
 
@@ -23,5 +24,14 @@ struct RankLogHandler: LogHandler {
     static func bootstrap(rank: Int, verbose: Bool) {
         let level: Logger.Level = verbose ? .debug : (rank == 0 ? .info : .warning)
         LoggingSystem.bootstrap { _ in RankLogHandler(rank: rank, logLevel: level) }
+    }
+}
+
+extension Logger {
+    /// On rank 0: which BLAS kernels run, why and how fast, and a warning when the CPU allows faster ones.
+    func logBLASKernels(isRoot: Bool) {
+        guard isRoot else { return }
+        info("BLAS: \(KernelChoice.summary)")
+        if let warning = KernelChoice.warning { self.warning("\(warning)") }
     }
 }

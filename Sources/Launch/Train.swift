@@ -199,6 +199,7 @@ struct Train: ParsableCommand {
                 try FileManager.default.createDirectory(at: runURL, withIntermediateDirectories: true)
             }
             try world.barrier()
+            logger.logBLASKernels(isRoot: world.isRoot)
             let summary: TrainingSummary
             let checkpoint: String
             switch model {

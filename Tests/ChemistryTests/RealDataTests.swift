@@ -1,25 +1,13 @@
 import Chemistry
 import Foundation
+import TestSupport
 import XCTest
 
-/// Checks against the published data sets in ../shared/data (or $MATGAN_DATA); skipped with a
-/// message when the directory is absent.
+/// Checks against the published data sets (``TestData``: $MATGAN_DATA, ../shared/data or the
+/// checkout's compressed copies).
 final class RealDataTests: XCTestCase {
-    private func dataDirectory() throws -> URL {
-        if let environment = ProcessInfo.processInfo.environment["MATGAN_DATA"], !environment.isEmpty {
-            return URL(fileURLWithPath: environment)
-        }
-        // Tests/ChemistryTests/RealDataTests.swift -> package root -> ../shared/data
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let directory = root.deletingLastPathComponent().appendingPathComponent("shared/data")
-        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("elements_smact.csv").path) else {
-            throw XCTSkip("data directory \(directory.path) not found (set MATGAN_DATA to run the real-data tests)")
-        }
-        return directory
-    }
-
     private func table(_ name: String) throws -> CSVTable {
-        let path = try dataDirectory().appendingPathComponent(name).path
+        let path = TestData.path(name)
         return try CSVTable(file: path, bytes: try DataFile.read(path))
     }
 
@@ -70,7 +58,7 @@ final class RealDataTests: XCTestCase {
 
     /// The presets against the paper's figures (REFERENCE §4, §6).
     func testPresetsOnRealFiles() throws {
-        let directory = try dataDirectory()
+        let directory = TestData.directory
         func prepare(_ preset: DatasetPreset) throws -> PreparedDataset {
             let path = directory.appendingPathComponent(preset.fileName).path
             return try PreparedDataset(file: path, bytes: try DataFile.read(path), preset: preset, options: PreparationOptions(preset: preset))

@@ -6,16 +6,16 @@ import XCTest
 
 final class OracleTests: XCTestCase {
     private func dataSet() throws -> ElpasoliteDataSet {
-        try ElpasoliteDataSet(path: try dataDirectory().appendingPathComponent(ElpasoliteDataSet.fileName).path)
+        try ElpasoliteDataSet(path: TestData.directory.appendingPathComponent(ElpasoliteDataSet.fileName).path)
     }
 
     func testDataSetRowsRangeAndDigest() throws {
-        let path = try dataDirectory().appendingPathComponent(ElpasoliteDataSet.fileName).path
+        let path = TestData.directory.appendingPathComponent(ElpasoliteDataSet.fileName).path
         let data = try dataSet()
         XCTAssertEqual(data.records.count, 10_590)
         XCTAssertEqual(data.energyRange.lowerBound, -3.067, accuracy: 5e-4)
         XCTAssertEqual(data.energyRange.upperBound, 5.019, accuracy: 5e-4)
-        XCTAssertEqual(data.sha256, try FileDigest.sha256(ofFileAt: path))
+        XCTAssertEqual(data.sha256, FileDigest.sha256(of: try DataFile.read(path)))
         // The first row of the file: 0,OCXe2Sb6,O,C,Xe,Sb,...
         XCTAssertEqual(data.records[0].compound, compound("O", "C", "Xe", "Sb"))
         XCTAssertEqual(data.records[0].energy, 0.9603148225999998, accuracy: 1e-15)
@@ -73,7 +73,7 @@ final class OracleTests: XCTestCase {
     /// The whole pipeline under `mpirun -np 2` with a one-point grid and 2 folds (debug build),
     /// then `predict` on the file it wrote.
     func testOracleEndToEndOnTwoRanksThenPredict() throws {
-        let directory = try dataDirectory()
+        let directory = TestData.directory
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("elpasolite-oracle-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }

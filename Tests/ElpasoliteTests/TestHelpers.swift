@@ -1,5 +1,6 @@
 import Chemistry
 import Foundation
+import TestSupport
 import XCTest
 
 /// Deterministic pseudo-random tuples for tests (a 64-bit LCG over tuple indices).
@@ -43,21 +44,6 @@ func gaussianSolve(_ matrix: [Double], _ rhs: [Double]) -> [Double] {
         x[row] = sum / a[row * n + row]
     }
     return x
-}
-
-/// The published data directory (`$MATGAN_DATA`, else ../shared/data beside the checkout), or
-/// a skip when it is absent.
-func dataDirectory() throws -> URL {
-    if let environment = ProcessInfo.processInfo.environment["MATGAN_DATA"], !environment.isEmpty {
-        return URL(fileURLWithPath: environment)
-    }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    let directory = root.deletingLastPathComponent().appendingPathComponent("shared/data")
-    guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("elpasolite_faber10590.csv").path) else {
-        throw XCTSkip("data directory \(directory.path) not found (set MATGAN_DATA to run the real-data tests)")
-    }
-    return directory
 }
 
 /// A compound from four element symbols on A, B, C, D.

@@ -1,6 +1,7 @@
 import Chemistry
 import Foundation
 import Property
+import TestSupport
 import XCTest
 
 final class MagpieFeaturizerTests: XCTestCase {
@@ -9,7 +10,7 @@ final class MagpieFeaturizerTests: XCTestCase {
     }
 
     func testFeatureNamesAndCount() throws {
-        let magpie = try MagpieFeaturizer(dataDirectory: dataDirectory())
+        let magpie = try MagpieFeaturizer(dataDirectory: TestData.directory)
         XCTAssertEqual(magpie.propertyNames.count, 22)
         XCTAssertEqual(magpie.featureCount, 6 + 22 * 6)
         XCTAssertEqual(Array(magpie.featureNames.prefix(8)),
@@ -20,7 +21,7 @@ final class MagpieFeaturizerTests: XCTestCase {
     /// NaCl and Fe2O3 against values worked out by hand from the table rows
     /// (Na: Z 11, EN 0.93; Cl: Z 17, EN 3.16; Fe: Z 26, EN 1.83, GSmagmom 2.1106628; O: Z 8, EN 3.44).
     func testHandComputedDescriptors() throws {
-        let magpie = try MagpieFeaturizer(dataDirectory: dataDirectory())
+        let magpie = try MagpieFeaturizer(dataDirectory: TestData.directory)
         let x = try magpie.features(of: [try Composition(parsing: "NaCl"), try Composition(parsing: "Fe2O3")])
         func check(_ row: Int, _ name: String, _ expected: Double, file: StaticString = #filePath, line: UInt = #line) {
             XCTAssertEqual(feature(x, row: row, name, in: magpie), expected, accuracy: 1e-5 * max(1, abs(expected)),

@@ -2,6 +2,7 @@ import Chemistry
 import Foundation
 import HDF5
 import Property
+import TestSupport
 import XCTest
 
 final class ModelFileTests: XCTestCase {
@@ -54,7 +55,7 @@ final class ModelFileTests: XCTestCase {
         XCTAssertThrowsError(try model.predict(FeatureMatrix(rowCount: 1, columnCount: 3, values: [0, 0, 0]))) { error in
             XCTAssertTrue("\(error)".contains("expects 2 features, got 3"), "\(error)")
         }
-        let magpie = try MagpieFeaturizer(dataDirectory: dataDirectory())
+        let magpie = try MagpieFeaturizer(dataDirectory: TestData.directory)
         XCTAssertThrowsError(try model.predict([try Composition(parsing: "NaCl")], magpie: magpie)) { error in
             XCTAssertTrue("\(error)".contains("trained on 2 Magpie features"), "\(error)")
         }

@@ -10,11 +10,8 @@ import XCTest
 final class PropertyCommandTests: XCTestCase {
     /// The first 600 rows of the band-gap data set in a temporary directory.
     private func bandGapSlice() throws -> (directory: URL, csv: String) {
-        let source = try dataDirectory().appendingPathComponent("mp_band_gap_matbench.csv")
-        let lines = try String(contentsOf: source, encoding: .utf8).split(separator: "\n").prefix(601)
         let directory = try temporaryDirectory(self)
-        let csv = directory.appendingPathComponent("gap.csv").path
-        try (lines.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let csv = try slice(of: "mp_band_gap_matbench.csv", rows: 600, into: directory, file: "gap.csv")
         return (directory, csv)
     }
 
@@ -97,7 +94,7 @@ final class PropertyCommandTests: XCTestCase {
         XCTAssertEqual(rows.map { $0.prefix(2).joined(separator: ",") }, ["index,formula", "0,NaCl", "2,Fe2O3", "4,MgO"])
         let direct = try PropertyModel(contentsOf: model).predict(
             [try Composition(parsing: "NaCl"), try Composition(parsing: "Fe2O3"), try Composition(parsing: "MgO")],
-            magpie: try MagpieFeaturizer(dataDirectory: dataDirectory()))
+            magpie: try MagpieFeaturizer(dataDirectory: TestData.directory))
         XCTAssertEqual(rows.dropFirst().map { Float(String($0[2]))! }, direct)
     }
 }

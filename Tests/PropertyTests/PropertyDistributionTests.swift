@@ -5,11 +5,8 @@ import XCTest
 /// End-to-end runs of `matgan-dist property distribution` on a slice of the band-gap data.
 final class PropertyDistributionTests: XCTestCase {
     func testDistributionsDoNotDependOnTheRankCount() throws {
-        let source = try dataDirectory().appendingPathComponent("mp_band_gap_matbench.csv")
-        let lines = try String(contentsOf: source, encoding: .utf8).split(separator: "\n").prefix(801)
         let directory = try temporaryDirectory(self)
-        let csv = directory.appendingPathComponent("gap.csv").path
-        try (lines.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let csv = try slice(of: "mp_band_gap_matbench.csv", rows: 800, into: directory, file: "gap.csv")
         let model = directory.appendingPathComponent("rf.h5").path
         let data = directory.appendingPathComponent("data.h5").path
         try assertSucceeds(["property", "train", "--model", "rf", "--data", csv, "--trees", "4", "-o", model])

@@ -3,20 +3,16 @@ import Distributed
 import Foundation
 import Property
 import Random
+import TestSupport
 import XCTest
 
-/// The published data directory (../shared/data or $MATGAN_DATA); skips the test when absent.
-func dataDirectory() throws -> URL {
-    if let environment = ProcessInfo.processInfo.environment["MATGAN_DATA"], !environment.isEmpty {
-        return URL(fileURLWithPath: environment)
-    }
-    // Tests/PropertyTests/<file> -> package root -> ../shared/data
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let directory = root.deletingLastPathComponent().appendingPathComponent("shared/data")
-    guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(MagpieFeaturizer.fileName).path) else {
-        throw XCTSkip("data directory \(directory.path) not found (set MATGAN_DATA to run the property tests on real data)")
-    }
-    return directory
+/// The first `rows` data rows of data file `name` with its header, written to `directory/file`.
+func slice(of name: String, rows: Int, into directory: URL, file: String) throws -> String {
+    let bytes = try DataFile.read(TestData.path(name))
+    let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").prefix(rows + 1)
+    let path = directory.appendingPathComponent(file).path
+    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    return path
 }
 
 /// A fresh temporary directory, removed when the test ends.

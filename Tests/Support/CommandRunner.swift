@@ -73,19 +73,20 @@ public enum CommandRunner {
     }
 
     /// Runs `matgan-dist arguments...`; with `ranks` set, under `mpirun -np ranks`
-    /// (oversubscribing the cores when needed, one BLAS thread per rank).
+    /// (oversubscribing the cores when needed, one BLAS thread per rank). `environment` is added
+    /// to the test's own; the variables in `unsetting` are removed from it.
     public static func run(
         _ arguments: [String], ranks: Int? = nil, timeout: Double = 120,
-        environment: [String: String] = [:], workingDirectory: URL? = nil
+        environment: [String: String] = [:], unsetting: [String] = [], workingDirectory: URL? = nil
     ) throws -> Outcome {
-        try start(arguments, ranks: ranks, timeout: timeout, environment: environment,
+        try start(arguments, ranks: ranks, timeout: timeout, environment: environment, unsetting: unsetting,
                   workingDirectory: workingDirectory).wait()
     }
 
     /// Starts `matgan-dist arguments...` (under `mpirun` when `ranks` is set) in the background.
     public static func start(
         _ arguments: [String], ranks: Int? = nil, timeout: Double = 120,
-        environment: [String: String] = [:], workingDirectory: URL? = nil
+        environment: [String: String] = [:], unsetting: [String] = [], workingDirectory: URL? = nil
     ) throws -> Running {
         var processEnvironment = ["OPENBLAS_NUM_THREADS": "1"]
         if let ranks {
@@ -94,11 +95,12 @@ public enum CommandRunner {
             processEnvironment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
             processEnvironment.merge(environment) { $1 }
             return try startProgram("/usr/bin/mpirun", ["-np", String(ranks), "--oversubscribe", executable.path] + arguments,
-                                    timeout: timeout, environment: processEnvironment, workingDirectory: workingDirectory)
+                                    timeout: timeout, environment: processEnvironment, unsetting: unsetting,
+                                    workingDirectory: workingDirectory)
         }
         processEnvironment.merge(environment) { $1 }
         return try startProgram(executable.path, arguments, timeout: timeout, environment: processEnvironment,
-                                workingDirectory: workingDirectory)
+                                unsetting: unsetting, workingDirectory: workingDirectory)
     }
 
     /// Runs `program` (a path, or a name looked up on PATH) with `arguments`.
@@ -107,11 +109,12 @@ public enum CommandRunner {
     ) throws -> Outcome {
         let path = program.contains("/") ? program : "/usr/bin/env"
         return try startProgram(path, program.contains("/") ? arguments : [program] + arguments,
-                                timeout: timeout, environment: environment, workingDirectory: nil).wait()
+                                timeout: timeout, environment: environment, unsetting: [], workingDirectory: nil).wait()
     }
 
     private static func startProgram(
-        _ path: String, _ arguments: [String], timeout: Double, environment: [String: String], workingDirectory: URL?
+        _ path: String, _ arguments: [String], timeout: Double, environment: [String: String], unsetting: [String],
+        workingDirectory: URL?
     ) throws -> Running {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -119,7 +122,7 @@ public enum CommandRunner {
         // A test process that called MPI itself (a one-rank singleton) carries Open MPI's job
         // variables; a child mpirun inheriting them would think it runs inside that job.
         let inherited = ProcessInfo.processInfo.environment.filter { key, _ in
-            !["OMPI_", "PMIX_", "OPAL_", "ORTE_"].contains { key.hasPrefix($0) }
+            !["OMPI_", "PMIX_", "OPAL_", "ORTE_"].contains { key.hasPrefix($0) } && !unsetting.contains(key)
         }
         process.environment = inherited.merging(environment) { $1 }
         if let workingDirectory { process.currentDirectoryURL = workingDirectory }

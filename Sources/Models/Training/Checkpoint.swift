@@ -1,3 +1,4 @@
+import BLAS
 import Foundation
 import HDF5
 import NeuralNet
@@ -6,7 +7,8 @@ import NeuralNet
 ///
 /// ```
 /// /                       attributes: format, model, step, epoch, seed, config (JSON),
-///                         data_file, data_sha256, world_size, created
+///                         data_file, data_sha256, world_size, created,
+///                         blas_kernels, blas_choice, blas_sgemm_gflops (of the writing rank)
 /// /networks/<name>/parameters   Float [P]   all parameters, one flat buffer
 /// /networks/<name>/state        Float [S]   batch-norm running statistics
 ///                  attributes: parameter_slices, state_slices ("name offset d0xd1x..")
@@ -68,6 +70,10 @@ public struct Checkpoint {
             try file.setAttribute("data_sha256", .string(header.dataSHA256))
             try file.setAttribute("world_size", .int64(Int64(header.worldSize)))
             try file.setAttribute("created", .string(ISO8601DateFormatter().string(from: Date())))
+            let blas = KernelChoice.provenance
+            try file.setAttribute("blas_kernels", .string(blas.kernels))
+            try file.setAttribute("blas_choice", .string(blas.choice))
+            try file.setAttribute("blas_sgemm_gflops", .double(blas.sgemmGFLOPS))
 
             let networkGroup = try file.createGroup("networks")
             for (name, store) in networks {

@@ -7,6 +7,7 @@
 # data-parallel over its share of the ranks (which changes only the order of gradient sums).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/mpi-env.sh
 : "${run:=runs/elpasolite}"
 bin=${BIN:-.build/release/matgan-dist}
 if [[ -n "${SLURM_JOB_ID:-}" ]]; then launch=(srun); else launch=(mpirun -np "${RANKS:-2}"); fi

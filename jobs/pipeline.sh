@@ -4,6 +4,7 @@
 # LAUNCH is how ranks start: srun inside Slurm, mpirun -np ${RANKS:-2} elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/mpi-env.sh
 : "${model:?set model=matgan-mp|matgan-oqmd}" "${preset:?set preset=mp|oqmd}" "${run:?set run=DIR}"
 bin=${BIN:-.build/release/matgan-dist}
 if [[ -n "${SLURM_JOB_ID:-}" ]]; then launch=(srun); else launch=(mpirun -np "${RANKS:-2}"); fi

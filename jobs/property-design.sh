@@ -5,9 +5,13 @@
 #   run=runs/design TRAIN_TIME=2h RANKS=2 jobs/property-design.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/mpi-env.sh
 : "${run:=runs/design}"
 bin=${BIN:-.build/release/matgan-dist}
+# The published data: $MATGAN_DATA, else ../shared/data, else the checkout's compressed copies
+# (matgan-dist reads NAME.csv from NAME.csv.gz).
 data=${MATGAN_DATA:-../shared/data}
+[[ -d "$data" ]] || data=datasets
 if [[ -n "${SLURM_JOB_ID:-}" ]]; then launch=(srun); else launch=(mpirun -np "${RANKS:-2}"); fi
 time=${TRAIN_TIME:-2h}
 mkdir -p "$run"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes Sources/Chemistry/ElementTable.generated.swift from elements_smact.csv.
 
-The CSV (see shared/data/SOURCES.md) holds SMACT 4.0.2's element data (MIT licence;
+The CSV (see datasets/SOURCES.md) holds SMACT 4.0.2's element data (MIT licence;
 Davies et al., J. Open Source Softw. 4, 1361 (2019)): Pauling electronegativities, four
 oxidation-state sets, SMACT's metal list and the MatGAN 85-element row order. Period and
 group are derived from the atomic number here, so the CSV needs no extra columns.

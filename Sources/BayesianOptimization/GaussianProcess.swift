@@ -54,10 +54,10 @@ func squaredNorms(_ points: [Double], dimension: Int) -> [Double] {
     }
 }
 
-/// Gaussian-process regression with a Matérn 5/2 kernel (REFERENCE §7): targets normalised to
-/// mean 0 and standard deviation 1, a small noise variance on the diagonal, Cholesky through
-/// LAPACK in Double, and posterior means and standard deviations for whole blocks of points with
-/// BLAS 3 (one GEMM for the cross-covariances, one triangular solve).
+/// Gaussian-process regression with a Matérn 5/2 kernel (docs/active-design.md, "Bayesian
+/// optimisation"): targets normalised to mean 0 and standard deviation 1, a small noise variance on
+/// the diagonal, Cholesky through LAPACK in Double, and posterior means and standard deviations for
+/// whole blocks of points with BLAS 3 (one GEMM for the cross-covariances, one triangular solve).
 ///
 /// Points are row-major `[count, dimension]`, which is the column-major `dimension × count`
 /// matrix BLAS is handed.

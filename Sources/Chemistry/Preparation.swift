@@ -61,7 +61,8 @@ public struct PreparationOptions: Sendable {
     /// Options with no filters beyond the matrix limits, for a custom file.
     public init() {}
 
-    /// The settings of a preset (REFERENCE §4, §6).
+    /// The settings of a preset (docs/matgan.md, "Data sets and filters"; docs/elpasolite.md,
+    /// "Training set and classes").
     public init(preset: DatasetPreset) {
         switch preset {
         case .oqmd: outlierStandardDeviations = 5

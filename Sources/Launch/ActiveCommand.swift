@@ -9,7 +9,7 @@ import Property
 import Random
 
 /// `matgan-dist active`: active generative design, Bayesian optimisation over the latent space
-/// of the `active-ae` autoencoder (REFERENCE §7).
+/// of the `active-ae` autoencoder (docs/active-design.md).
 struct ActiveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "active",

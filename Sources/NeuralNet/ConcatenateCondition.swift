@@ -1,5 +1,6 @@
 /// Appends a per-sample condition vector — typically a one-hot class — to every input sample:
-/// `y_i = [x_i, c_i]`, for class-conditional networks (cVAE, cGAN, DQN of REFERENCE §6).
+/// `y_i = [x_i, c_i]`, for class-conditional networks (cVAE, cGAN, DQN of docs/elpasolite.md,
+/// "Models").
 ///
 /// The condition is data, not an input of the network: it lives in ``conditions`` (filled by the
 /// caller before each forward pass, kept until the matching backward), receives no gradient, and

@@ -1,5 +1,5 @@
-/// The elpasolite as a sequence of decisions for the DQN agent (REFERENCE §6): period A, group A,
-/// period B, group B, …, group D — 8 decisions; action `a` chooses the value `a + 1`.
+/// The elpasolite as a sequence of decisions for the DQN agent (docs/elpasolite.md, "DQN"): period
+/// A, group A, period B, group B, …, group D — 8 decisions; action `a` chooses the value `a + 1`.
 ///
 /// A state is 16 Floats: the 8 representation numbers chosen so far, scaled as in the data by
 /// `(2x − 1)/n − 1` (n = 6 for periods, 8 for groups; Chemistry's `Elpasolite.scale(_:levels:)`),
@@ -62,7 +62,7 @@ public final class ElpasoliteQNetwork: @unchecked Sendable {
     }
 }
 
-/// Double-DQN training of the elpasolite agent (REFERENCE §6): target
+/// Double-DQN training of the elpasolite agent (docs/elpasolite.md, "DQN"): target
 /// `y = r + γ · Q_target(s′, argmax_a Q_online(s′, a))` over the actions legal in s′ (0 when s′ is
 /// terminal), Huber (or squared) loss on `Q_online(s, a)`, Adam with lr 1e-5 (PyTorch's default
 /// betas), γ = 0.999, batch 250, and the target network's flat parameter buffer overwritten by the

@@ -1,11 +1,11 @@
 import Random
 
-/// The class-conditional networks of the elpasolite benchmark (Türk et al. 2022, REFERENCE §6):
-/// a cVAE, a cWGAN-GP and a double-DQN Q network. Compositions are 8 numbers in (−1, 1) — the
-/// (period, group) of sites A, B, C, D, each scaled by `(2x − 1)/n − 1` — and the condition is a
-/// one-hot energy class among 10. Every network starts with a ``ConcatenateCondition`` layer, so
-/// its ``Sequential`` input is the data part only and the class is written into that layer's
-/// `conditions` (`setOneHot(classes:batch:)`) before each pass.
+/// The class-conditional networks of the elpasolite benchmark (Türk et al. 2022;
+/// docs/elpasolite.md, "Models"): a cVAE, a cWGAN-GP and a double-DQN Q network. Compositions are 8
+/// numbers in (−1, 1) — the (period, group) of sites A, B, C, D, each scaled by `(2x − 1)/n − 1` —
+/// and the condition is a one-hot energy class among 10. Every network starts with a
+/// ``ConcatenateCondition`` layer, so its ``Sequential`` input is the data part only and the class
+/// is written into that layer's `conditions` (`setOneHot(classes:batch:)`) before each pass.
 public enum ElpasoliteNetworks {
     /// Numbers per composition: period and main group of sites A, B, C, D.
     public static let featureCount = 8
@@ -13,9 +13,9 @@ public enum ElpasoliteNetworks {
     public static let classCount = 10
     /// LeakyReLU slope of every hidden layer.
     public static let leakySlope: Float = 0.2
-    /// Weight initialisation (REFERENCE §6 names none): PyTorch's default for `nn.Linear`, Kaiming
-    /// uniform with a = √5, i.e. U(±1/√fanIn). Biases start at 0 (PyTorch draws them from the same
-    /// range).
+    /// Weight initialisation (the paper names none; docs/elpasolite.md, "Weight initialisation"):
+    /// PyTorch's default for `nn.Linear`, Kaiming uniform with a = √5, i.e. U(±1/√fanIn). Biases
+    /// start at 0 (PyTorch draws them from the same range).
     public static let weightInitializer = Initializer.heUniform(negativeSlope: Float(5).squareRoot())
 
     /// Latent noise addressed by global sample index, so generation split over ranks or calls in
@@ -63,9 +63,10 @@ public enum ElpasoliteNetworks {
     }
 }
 
-/// The conditional WGAN-GP of REFERENCE §6: generator `noise 8 + class 10 → 512 → 8, tanh` and
-/// critic `composition 8 + class 10 → 512 → 1`, LeakyReLU(0.2) hidden layers. Generator and critic
-/// have separate stores (separate optimizers and gradient allreduces).
+/// The conditional WGAN-GP (docs/elpasolite.md, "cWGAN-GP"): generator
+/// `noise 8 + class 10 → 512 → 8, tanh` and critic `composition 8 + class 10 → 512 → 1`,
+/// LeakyReLU(0.2) hidden layers. Generator and critic have separate stores (separate optimizers
+/// and gradient allreduces).
 ///
 /// Parameter counts: generator 18·512 + 512 + 512·8 + 8 = 13,832; critic 18·512 + 512 + 512 + 1
 /// = 10,241.
@@ -102,10 +103,11 @@ public final class ElpasoliteConditionalGAN: @unchecked Sendable {
     }
 }
 
-/// The conditional VAE of REFERENCE §6: encoder `composition 8 + class 10 → 256 → 256 → (μ, log σ²)`
-/// with LayerNorm before each LeakyReLU(0.2); decoder `latent 8 + class 10 → 256 → 256 → 8, tanh`.
-/// Encoder and decoder share one store (one optimizer, one gradient allreduce). The encoder's last
-/// layer is one Linear head of 16 outputs per sample: μ then log σ², the layout of
+/// The conditional VAE (docs/elpasolite.md, "cVAE"): encoder
+/// `composition 8 + class 10 → 256 → 256 → (μ, log σ²)` with LayerNorm before each LeakyReLU(0.2);
+/// decoder `latent 8 + class 10 → 256 → 256 → 8, tanh`. Encoder and decoder share one store (one
+/// optimizer, one gradient allreduce). The encoder's last layer is one Linear head of 16 outputs
+/// per sample: μ then log σ², the layout of
 /// ``Loss/gaussianKLDivergence(statistics:batch:latent:weight:gradient:)`` and ``GaussianLatent``.
 ///
 /// Parameter counts: encoder 18·256 + 256 + 2·256 (norm) + 256·256 + 256 + 2·256 + 256·16 + 16 =

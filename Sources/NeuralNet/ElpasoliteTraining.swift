@@ -4,9 +4,9 @@ import Random
 /// allreduce that averages gradients across data-parallel ranks.
 public typealias GradientHook = (UnsafeMutableBufferPointer<Float>) -> Void
 
-/// Training of ``ElpasoliteConditionalGAN`` as in REFERENCE §6 on the engine's ``WassersteinGP``:
-/// penalty weight 10, five critic updates per generator update, Adam with lr 1e-5 (PyTorch's
-/// default betas, which the reference does not override), batch 100.
+/// Training of ``ElpasoliteConditionalGAN`` as in docs/elpasolite.md, "cWGAN-GP", on the engine's
+/// ``WassersteinGP``: penalty weight 10, five critic updates per generator update, Adam with lr
+/// 1e-5 (PyTorch's default betas, which the reference does not override), batch 100.
 ///
 /// A ``step(real:classes:)`` is one generator update with its five critic updates; the reference
 /// does not say whether its 200,000 updates count generator or critic updates. Before each critic
@@ -67,8 +67,9 @@ public struct ElpasoliteVAELosses: Sendable, Equatable {
     public var total: Float { reconstruction + kl }
 }
 
-/// Training of ``ElpasoliteConditionalVAE`` as in REFERENCE §6: loss `Σ (x − x_rec)² + 0.1 · KL`
-/// per sample, averaged over the batch (500), Adam with lr 1e-3 (PyTorch's default betas).
+/// Training of ``ElpasoliteConditionalVAE`` as in docs/elpasolite.md, "cVAE": loss
+/// `Σ (x − x_rec)² + 0.1 · KL` per sample, averaged over the batch (500), Adam with lr 1e-3
+/// (PyTorch's default betas).
 public final class ElpasoliteVAETrainer: @unchecked Sendable {
     /// The networks being trained.
     public let model: ElpasoliteConditionalVAE

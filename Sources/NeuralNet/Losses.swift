@@ -13,7 +13,8 @@ public enum Loss {
         /// Mean over all `rows · columns` elements (PyTorch's and Keras's default).
         case meanOverElements
         /// Sum over the columns of each row, mean over the rows: a per-sample sum averaged over
-        /// the batch, e.g. the cVAE reconstruction term `Σ (x − x_rec)²` of REFERENCE §6.
+        /// the batch, e.g. the cVAE reconstruction term `Σ (x − x_rec)²` (docs/elpasolite.md,
+        /// "cVAE").
         case meanOverRows
 
         func divisor(rows: Int, columns: Int) -> Double {
@@ -88,7 +89,7 @@ public enum Loss {
         return Float(sum / divisor)
     }
 
-    /// Negative soft Dice coefficient of the MatGAN autoencoder (REFERENCE §3),
+    /// Negative soft Dice coefficient of the MatGAN autoencoder (docs/matgan.md, "Autoencoder"),
     /// `L = −(2 Σ A·B + s) / (Σ A + Σ B + s)` with A the prediction, B the target and the sums
     /// running over the **whole batch** (`count` elements), as the reference formula is written:
     /// one coefficient per batch, not a mean of per-sample coefficients. The smoothing constant `s`
@@ -190,8 +191,9 @@ public enum Loss {
 
     // MARK: - Wasserstein GAN
 
-    /// WGAN critic loss without its penalty, `mean(D(fake)) − mean(D(real))` (REFERENCE §3), over
-    /// `batch` scores of each kind; writes the constant gradients −1/batch (real) and +1/batch (fake).
+    /// WGAN critic loss without its penalty, `mean(D(fake)) − mean(D(real))` (docs/matgan.md,
+    /// "WGAN-GP training"), over `batch` scores of each kind; writes the constant gradients
+    /// −1/batch (real) and +1/batch (fake).
     public static func wassersteinCritic(
         realScores: UnsafePointer<Float>, fakeScores: UnsafePointer<Float>, batch: Int,
         realGradient: UnsafeMutablePointer<Float>? = nil, fakeGradient: UnsafeMutablePointer<Float>? = nil
@@ -204,7 +206,8 @@ public enum Loss {
         return Float(sum / Double(batch))
     }
 
-    /// WGAN generator loss `−mean(D(fake))` (REFERENCE §3); writes the gradient −1/batch per score.
+    /// WGAN generator loss `−mean(D(fake))` (docs/matgan.md, "WGAN-GP training"); writes the
+    /// gradient −1/batch per score.
     public static func wassersteinGenerator(
         fakeScores: UnsafePointer<Float>, batch: Int, gradient: UnsafeMutablePointer<Float>? = nil
     ) -> Float {

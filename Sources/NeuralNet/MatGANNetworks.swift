@@ -1,11 +1,12 @@
-/// The MatGAN network variants of REFERENCE §2 (`usccolumbia/MatGAN`): the ICSD/MP generator and
-/// critic, the larger OQMD pair, and the autoencoder built from them (§3). Inputs and outputs are
-/// composition matrices `[85, 8, 1]` (NHWC); the noise/code is 128-dimensional.
+/// The MatGAN network variants (docs/matgan.md, "Networks"; `usccolumbia/MatGAN`): the ICSD/MP
+/// generator and critic, the larger OQMD pair, and the autoencoder built from them (docs/matgan.md,
+/// "Autoencoder"). Inputs and outputs are composition matrices `[85, 8, 1]` (NHWC); the noise/code
+/// is 128-dimensional.
 ///
-/// Every builder also takes the number of element rows: active generative design (§7) uses the
-/// same networks on `[87, 8, 1]` matrices (the 85 plus He and Kr). Only the two tallest stages
-/// change height (85 → rows, 43 → ⌈rows/2⌉); the 22-row stages and everything below are shared,
-/// so 87 rows cost the same parameters.
+/// Every builder also takes the number of element rows: active generative design
+/// (docs/active-design.md, "Autoencoder") uses the same networks on `[87, 8, 1]` matrices (the 85
+/// plus He and Kr). Only the two tallest stages change height (85 → rows, 43 → ⌈rows/2⌉); the
+/// 22-row stages and everything below are shared, so 87 rows cost the same parameters.
 public enum MatGANVariant: String, Sendable, CaseIterable {
     /// ICSD and Materials Project networks (generator 630,753, critic 242,289 parameters).
     case icsd
@@ -151,7 +152,8 @@ public enum MatGANNetworks {
         return layers
     }
 
-    /// Autoencoder encoder (§3): the critic's convolution stack and a Linear to a 128-dim code.
+    /// Autoencoder encoder (docs/matgan.md, "Autoencoder"): the critic's convolution stack and a
+    /// Linear to a 128-dim code.
     public static func encoderLayers(
         _ variant: MatGANVariant, store: ParameterStore, name: String = "encoder", rows: Int = 85, maxBatch: Int
     ) -> [any Layer] {

@@ -1,6 +1,7 @@
 import Random
 
-/// WGAN-GP training of a generator against a critic (REFERENCE §3, Gulrajani et al. 2017).
+/// WGAN-GP training of a generator against a critic (docs/matgan.md, "WGAN-GP training"; Gulrajani
+/// et al. 2017).
 ///
 /// Critic update: `L_D = mean D(G(z)) − mean D(x) + λ · mean_i (‖∇D(x̂_i)‖ − 1)²` with
 /// `x̂ = x + e·(G(z) − x)`, `e ~ U(0, 1)` per sample; the critic is evaluated three times (real,

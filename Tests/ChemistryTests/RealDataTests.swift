@@ -56,7 +56,8 @@ final class RealDataTests: XCTestCase {
         }
     }
 
-    /// The presets against the paper's figures (REFERENCE §4, §6).
+    /// The presets against the paper's figures (docs/matgan.md, "Data sets and filters";
+    /// docs/elpasolite.md, "Training set and classes").
     func testPresetsOnRealFiles() throws {
         let directory = TestData.directory
         func prepare(_ preset: DatasetPreset) throws -> PreparedDataset {

@@ -3,8 +3,8 @@ import Foundation
 import XCTest
 
 final class ValidityTests: XCTestCase {
-    /// REFERENCE §5, smact14 set: SMACT with alloys, SMACT without, MatGAN neutral, MatGAN
-    /// neutral + electronegativity.
+    /// docs/validity.md, "Test vectors", smact14 set: SMACT with alloys, SMACT without, MatGAN
+    /// neutral, MatGAN neutral + electronegativity.
     func testReferenceVectors() throws {
         let table: [(String, Bool, Bool, Bool, Bool)] = [
             ("NaCl", true, true, true, true),

@@ -2,9 +2,9 @@
 import Random
 import XCTest
 
-/// The elpasolite networks of REFERENCE §6: sizes, the class-conditioning layer, the exact gradient
-/// penalty through conditional critics (against a Double implementation), the fast sampler, and
-/// the gradients each training step hands to its optimizer.
+/// The elpasolite networks of docs/elpasolite.md, "Models": sizes, the class-conditioning layer,
+/// the exact gradient penalty through conditional critics (against a Double implementation), the
+/// fast sampler, and the gradients each training step hands to its optimizer.
 final class ElpasoliteModelTests: XCTestCase {
 
     // MARK: Sizes

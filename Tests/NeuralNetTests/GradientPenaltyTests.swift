@@ -66,7 +66,8 @@ final class GradientPenaltyTests: XCTestCase {
     }
 
     func testDenseCriticOfTheElpasoliteGAN() {
-        // REFERENCE §6 critic shape (8 + 10 → hidden → 1, LeakyReLU 0.2), hidden width reduced.
+        // Critic shape of docs/elpasolite.md, "cWGAN-GP" (8 + 10 → hidden → 1, LeakyReLU 0.2),
+        // hidden width reduced.
         check("elpasolite critic", batch: 5) { store in
             [
                 Linear(store: store, name: "fc1", inputCount: 18, outputCount: 12),

@@ -1,7 +1,7 @@
 import NeuralNet
 import XCTest
 
-/// Shapes and parameter counts of the MatGAN networks against REFERENCE §2.
+/// Shapes and parameter counts of the MatGAN networks against docs/matgan.md, "Networks".
 final class MatGANNetworkTests: XCTestCase {
     func testParameterCountsMatchThePaper() {
         XCTAssertEqual(MatGANNetworks.generator(.icsd, maxBatch: 1).store.parameterCount, 630_753)
@@ -26,7 +26,7 @@ final class MatGANNetworkTests: XCTestCase {
                            critic.store.parameterCount - critic.layers.last!.inputCount - 1
                                + critic.layers.last!.inputCount * 128 + 128 + generator.store.parameterCount)
         }
-        // Intermediate shapes of REFERENCE §2.
+        // Intermediate shapes of docs/matgan.md, "Networks".
         let icsdCritic = MatGANNetworks.critic(.icsd, maxBatch: 1)
         let convShapes = icsdCritic.layers.compactMap { ($0 as? Conv2d)?.outputShape }
         XCTAssertEqual(convShapes, [[85, 8, 16], [43, 8, 16], [43, 8, 32], [43, 8, 64], [22, 4, 128]])
@@ -42,9 +42,9 @@ final class MatGANNetworkTests: XCTestCase {
         XCTAssertEqual([last.padTop, last.padBottom, last.padLeft, last.padRight], [2, 2, 1, 2])
     }
 
-    /// Active design's 87-row autoencoder (REFERENCE §7): only the two tallest stages grow
-    /// (85 → 87, 43 → 44), so it has exactly the 85-row parameters; with logits the decoder's
-    /// output is the pre-sigmoid value of the same network.
+    /// Active design's 87-row autoencoder (docs/active-design.md, "Autoencoder"): only the two
+    /// tallest stages grow (85 → 87, 43 → 44), so it has exactly the 85-row parameters; with logits
+    /// the decoder's output is the pre-sigmoid value of the same network.
     func testEightySevenRowAutoencoder() {
         let (encoder, decoder) = MatGANNetworks.autoencoder(.icsd, rows: 87, logits: true, maxBatch: 2)
         XCTAssertEqual(encoder.inputShape, [87, 8, 1])

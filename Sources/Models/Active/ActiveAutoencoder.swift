@@ -19,11 +19,11 @@ public struct RankWorkers: WorkerGroup {
     }
 }
 
-/// A trained `active-ae` autoencoder (REFERENCE §7) as the map between compositions and the
-/// 128-dimensional latent space: encoding through the encoder, decoding through the decoder's
-/// logits with active design's rule (a cell is on at probability >= 0.5, i.e. logit >= 0; an
-/// element row with more than one cell on, or fewer than 2 or more than 8 elements, makes the
-/// point undecodable).
+/// A trained `active-ae` autoencoder (docs/active-design.md, "Autoencoder") as the map between
+/// compositions and the 128-dimensional latent space: encoding through the encoder, decoding
+/// through the decoder's logits with active design's rule (a cell is on at probability >= 0.5, i.e.
+/// logit >= 0; an element row with more than one cell on, or fewer than 2 or more than 8 elements,
+/// makes the point undecodable).
 ///
 /// Rows are pushed through the networks in blocks of ``blockSize`` with fixed boundaries, so a
 /// composition's code does not depend on how many ranks share the work.

@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import Random
 
-/// Settings of one active generative design run (REFERENCE §7).
+/// Settings of one active generative design run (docs/active-design.md, "Bayesian optimisation").
 public struct ActiveDesignConfiguration: Sendable {
     /// Labelled rows the loop starts from (the paper: 300 or 1,000).
     public var startSize = 300
@@ -82,8 +82,8 @@ public struct ActiveDesignResult: Sendable {
     public var newLabelledRows: [LabelledComposition]
 }
 
-/// Active generative design (REFERENCE §7): Bayesian optimisation of a property over the latent
-/// space of the `active-ae` autoencoder.
+/// Active generative design (docs/active-design.md, "Bayesian optimisation"): Bayesian optimisation
+/// of a property over the latent space of the `active-ae` autoencoder.
 ///
 /// The starting rows are encoded; the latent box is their per-dimension range. Each iteration
 /// fits a Matérn 5/2 Gaussian process to every (latent point, target) pair so far, asks the

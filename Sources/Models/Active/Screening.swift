@@ -4,10 +4,10 @@ import Foundation
 import HDF5
 import Property
 
-/// Experiments 2 and 3 of active generative design (REFERENCE §7): a screening model (random
-/// forest on Magpie features) trained on the starting rows only, and one retrained with the
-/// rows the loop acquired, compared on an external test set and as screens of generated
-/// compositions against the oracle's screen.
+/// Experiments 2 and 3 of active generative design (docs/active-design.md, "Oracle and screening"):
+/// a screening model (random forest on Magpie features) trained on the starting rows only, and one
+/// retrained with the rows the loop acquired, compared on an external test set and as screens of
+/// generated compositions against the oracle's screen.
 public struct ScreeningStudy {
     public let magpie: MagpieFeaturizer
     public let forest: RandomForestParameters

@@ -1,7 +1,7 @@
 import Foundation
 import NeuralNet
 
-/// The elpasolite models `train --model` accepts (Türk et al., REFERENCE §6).
+/// The elpasolite models `train --model` accepts (Türk et al.; docs/elpasolite.md, "Models").
 public enum ElpasoliteModel: String, CaseIterable, Codable, Sendable {
     /// The conditional VAE: 2 × 256 with LayerNorm, latent 8, loss `Σ (x − x_rec)² + 0.1 KL`.
     case conditionalVAE = "elpasolite-cvae"
@@ -38,9 +38,9 @@ public struct ElpasoliteConfiguration: Codable, Sendable, Equatable {
     /// Steps between log lines.
     public var logInterval: Int
 
-    /// The paper's hyper-parameters (REFERENCE §6) for `model`: cVAE batch 500, lr 1e-3, KL
-    /// weight 0.1, 10,000 updates; cGAN batch 100, lr 1e-5, penalty 10, 5 critic updates per
-    /// generator update, 200,000 generator updates; DQN batch 250, lr 1e-5, γ 0.999, target
+    /// The paper's hyper-parameters (docs/elpasolite.md, "Models") for `model`: cVAE batch 500, lr
+    /// 1e-3, KL weight 0.1, 10,000 updates; cGAN batch 100, lr 1e-5, penalty 10, 5 critic updates
+    /// per generator update, 200,000 generator updates; DQN batch 250, lr 1e-5, γ 0.999, target
     /// synchronised every 10 updates, 800,000 updates. `stop` replaces the paper's update count.
     public static func defaults(for model: ElpasoliteModel, stop: StopCondition? = nil) -> ElpasoliteConfiguration {
         let (batch, learningRate, updates): (Int, Float, Int) = switch model {

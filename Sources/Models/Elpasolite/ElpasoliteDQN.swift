@@ -3,7 +3,8 @@ import Foundation
 import NeuralNet
 import Random
 
-/// Offline transitions of the elpasolite DQN agent built from the training set (REFERENCE §6).
+/// Offline transitions of the elpasolite DQN agent built from the training set (docs/elpasolite.md,
+/// "DQN").
 ///
 /// Global sample `g` of update `u` is one transition of an episode that spells a training row
 /// decision by decision: the row comes from the class-balanced draw of (u, g), and a requested

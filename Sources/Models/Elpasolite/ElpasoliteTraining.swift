@@ -4,8 +4,9 @@ import Logging
 import NeuralNet
 import Random
 
-/// Data-parallel training of an elpasolite cVAE, cGAN or DQN (REFERENCE §6, §8) on a prepared
-/// elpasolite file, with class-balanced batches (the DQN's offline episodes: ``ElpasoliteEpisodes``).
+/// Data-parallel training of an elpasolite cVAE, cGAN or DQN (docs/elpasolite.md, "Models";
+/// docs/distributed.md) on a prepared elpasolite file, with class-balanced batches (the DQN's
+/// offline episodes: ``ElpasoliteEpisodes``).
 ///
 /// Rank 0 initialises (or restores) and broadcasts; each rank trains on its share of every
 /// global batch, drawn by ``ClassBalancedBatches`` from (seed, step, global sample index), and

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The MatGAN paper's figures for one data set (REFERENCE §4), printed beside ours.
+/// The MatGAN paper's figures for one data set (docs/matgan.md, "The paper's figures"), printed
+/// beside ours.
 public struct PaperFigures: Sendable {
     public var trainingRecoveryPercent: Double?
     public var holdoutRecoveryPercent: Double?

@@ -4,10 +4,11 @@ import Logging
 import NeuralNet
 import Random
 
-/// Data-parallel training of MatGAN's autoencoder (REFERENCE §3): the critic's convolution
-/// stack plus a Linear to a 128-dim code, the generator's architecture as decoder, and the
-/// negative Dice loss over the global batch; or, for `active-ae` (§7), the same networks on
-/// 87-row matrices with binary cross-entropy on the decoder's logits.
+/// Data-parallel training of MatGAN's autoencoder (docs/matgan.md, "Autoencoder"): the critic's
+/// convolution stack plus a Linear to a 128-dim code, the generator's architecture as decoder, and
+/// the negative Dice loss over the global batch; or, for `active-ae` (docs/active-design.md,
+/// "Autoencoder"), the same networks on 87-row matrices with binary cross-entropy on the decoder's
+/// logits.
 public final class AutoencoderTraining {
     public let configuration: MatGANConfiguration
     public let world: Communicator

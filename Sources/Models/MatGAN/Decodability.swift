@@ -4,7 +4,7 @@ import NeuralNet
 
 /// Which formulas MatGAN's autoencoder reproduces exactly: a formula is decodable when its
 /// one-hot matrix, encoded and decoded (inference mode), rounds back to itself cell for cell
-/// (REFERENCE §3; the paper: 96.31 % of training and 95.50 % of test formulas).
+/// (docs/matgan.md, "Autoencoder"; the paper: 96.31 % of training and 95.50 % of test formulas).
 public struct DecodabilityCheck {
     public let encoder: Sequential
     public let decoder: Sequential

@@ -10,8 +10,8 @@ public enum MatGANModel: String, CaseIterable, Codable, Sendable {
     case matganOQMD = "matgan-oqmd"
     /// The negative-Dice autoencoder (ICSD/MP networks, batch 1024).
     case matganAE = "matgan-ae"
-    /// Active generative design's autoencoder (REFERENCE §7): the same networks on 87 × 8
-    /// matrices, binary cross-entropy, batch 128.
+    /// Active generative design's autoencoder (docs/active-design.md, "Autoencoder"): the same
+    /// networks on 87 × 8 matrices, binary cross-entropy, batch 128.
     case activeAE = "active-ae"
 
     /// The network variant.
@@ -65,9 +65,10 @@ public struct MatGANConfiguration: Codable, Sendable, Equatable {
     /// Steps between log lines.
     public var logInterval: Int
 
-    /// The paper's hyper-parameters (REFERENCE §3, §7) for `model`, stopping after `stop`. The
-    /// active-design autoencoder starts from He initialisation: its reference code is Keras, whose
-    /// scaled default initialisation it follows, not MatGAN's N(0, 1).
+    /// The paper's hyper-parameters (docs/matgan.md, "WGAN-GP training" and "Autoencoder";
+    /// docs/active-design.md, "Autoencoder") for `model`, stopping after `stop`. The active-design
+    /// autoencoder starts from He initialisation: its reference code is Keras, whose scaled default
+    /// initialisation it follows, not MatGAN's N(0, 1).
     public static func defaults(for model: MatGANModel, stop: StopCondition) -> MatGANConfiguration {
         let batchSize = switch model {
         case .matganOQMD: 512

@@ -4,7 +4,8 @@ import Logging
 import NeuralNet
 import Random
 
-/// Data-parallel WGAN-GP training of a MatGAN generator (REFERENCE §2, §3, §8).
+/// Data-parallel WGAN-GP training of a MatGAN generator (docs/matgan.md, "Networks" and "WGAN-GP
+/// training"; docs/distributed.md).
 ///
 /// Rank 0 initialises (or restores) and broadcasts; each rank trains on its share of every
 /// global batch and the gradients of each update are averaged with one allreduce; rank 0 logs,

@@ -1,8 +1,8 @@
 import Distributed
 import NeuralNet
 
-/// The collectives that keep data-parallel replicas identical (REFERENCE §8): one broadcast of
-/// every flat buffer at start, one allreduce of a model's flat gradient buffer per update, and
+/// The collectives that keep data-parallel replicas identical (docs/distributed.md): one broadcast
+/// of every flat buffer at start, one allreduce of a model's flat gradient buffer per update, and
 /// batch-norm statistics either per rank or summed over ranks.
 public struct DataParallel {
     public let world: Communicator

@@ -15,7 +15,6 @@ struct TrainingLoop {
     let metricsPath: String
     let logger: Logger
 
-
     /// Runs `step` (which returns this rank's values of `metricNames`) until the stop condition
     /// or a termination signal; `progress` gives (steps done, completed epochs, fractional epoch).
     func run(
@@ -25,6 +24,8 @@ struct TrainingLoop {
         let metrics = world.isRoot ? try MetricsLog(path: metricsPath) : nil
         let start = Date()
         let startStep = progress().step
+        // A resumed run's ETA comes from the progress made since it started, not since step 0.
+        let startFraction = stop.progress(step: startStep, epochProgress: progress().epoch, elapsedSeconds: 0)
         var intervalStart = Date()
         var intervalSteps = 0
         var sums = [Double](repeating: 0, count: metricNames.count)
@@ -56,7 +57,7 @@ struct TrainingLoop {
                 let runSeconds = Date().timeIntervalSince(start)
                 let samplesPerSecond = Double(intervalSteps * samplesPerStep) / Date().timeIntervalSince(intervalStart)
                 let fraction = stop.progress(step: done.step, epochProgress: done.epoch, elapsedSeconds: runSeconds)
-                let eta = fraction > 0 ? runSeconds / fraction - runSeconds : .infinity
+                let eta = fraction > startFraction ? runSeconds * (1 - fraction) / (fraction - startFraction) : .infinity
                 if let metrics {
                     let fields = zip(metricNames, sums).map { "\($0) \(String(format: "%.4f", $1 * scale))" }
                     let line = "step \(done.step) epoch \(String(format: "%.2f", done.epoch)) \(fields.joined(separator: " ")) "

@@ -48,6 +48,9 @@ struct Generate: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: ArgumentHelp("Samples per generator pass on each rank.", valueName: "n"))
     var batchSize = 4096
 
+    @Flag(name: .customLong("raw-generator"), help: "Use the generator's own weights even when the checkpoint holds their moving average (train --ema-decay).")
+    var rawGenerator = false
+
     @Flag(name: .customLong("save-matrices"), help: "Also store the one-hot matrices of the decoded compositions ([N, 85, 8] UInt8).")
     var saveMatrices = false
 
@@ -68,8 +71,9 @@ struct Generate: ParsableCommand {
                                       + "(matgan-mp or matgan-oqmd)")
             }
             let generator = MatGANNetworks.generator(model.variant, maxBatch: batchSize)
+            let weights = try !rawGenerator && Checkpoint.containsNetwork("generator_ema", at: checkpoint) ? "generator_ema" : "generator"
             if world.isRoot {
-                _ = try Checkpoint.restore(from: checkpoint, networks: [("generator", generator.store)], optimizers: [])
+                _ = try Checkpoint.restore(from: checkpoint, networks: [(weights, generator.store)], optimizers: [])
             }
             try DataParallel(world: world).broadcastFromRoot([generator.store])
             let rule: MatrixDecodingRule = decoder == .threshold ? .threshold(threshold) : .argmax(threshold)
@@ -77,11 +81,11 @@ struct Generate: ParsableCommand {
             let job = GenerationJob(world: world, sampler: sampler, totalSamples: samples, saveMatrices: saveMatrices)
             let start = Date()
             var lastReport = Date()
-            logger.info("generating \(samples) samples from \(checkpoint) (step \(header.step)) on \(world.size) rank(s)")
+            logger.info("generating \(samples) samples from \(checkpoint) (step \(header.step), \(weights)) on \(world.size) rank(s)")
             logger.logBLASKernels(isRoot: world.isRoot)
             let blas = KernelChoice.provenance
             try job.run(outputPath: output, attributes: [
-                "checkpoint": .string(checkpoint), "model": .string(header.model), "checkpoint_step": .int64(Int64(header.step)),
+                "checkpoint": .string(checkpoint), "generator_weights": .string(weights), "model": .string(header.model), "checkpoint_step": .int64(Int64(header.step)),
                 "training_data": .string(header.dataFile), "training_data_sha256": .string(header.dataSHA256),
                 "created": .string(ISO8601DateFormatter().string(from: Date())),
                 "blas_kernels": .string(blas.kernels), "blas_choice": .string(blas.choice),

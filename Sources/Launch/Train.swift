@@ -119,6 +119,11 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Seed for initialisation, batch order and noise.", valueName: "n"))
     var seed: UInt64 = 1
 
+    @Option(name: .customLong("ema-decay"), parsing: .unconditional, help: ArgumentHelp(
+        "Keep an exponential moving average of the generator's parameters with this decay (e.g. 0.999); generate uses it.",
+        valueName: "d"))
+    var emaDecay: Float?
+
     @Flag(name: .customLong("sync-bn"), help: "Synchronise batch-norm statistics over the ranks (matches one process at the same global batch).")
     var synchronisedBatchNorm = false
 
@@ -141,13 +146,19 @@ struct Train: ParsableCommand {
         }
         if checkpointInterval < 0 { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointInterval)") }
         if let timeLimit { _ = try Self.seconds(timeLimit) }
+        if let emaDecay, !(emaDecay > 0 && emaDecay < 1) {
+            throw ValidationError("--ema-decay must be above 0 and below 1, got \(emaDecay)")
+        }
         if let trainFraction, !(trainFraction > 0 && trainFraction <= 1) {
             throw ValidationError("--train-fraction must be in (0, 1], got \(trainFraction)")
         }
         switch model {
-        case .matgan:
+        case .matgan(let matgan):
             for (name, given) in [("--kl-weight", klWeight != nil), ("--train-fraction", trainFraction != nil)] where given {
                 throw ValidationError("\(name) applies to the elpasolite models only, not \(model.name)")
+            }
+            if emaDecay != nil, matgan.isAutoencoder {
+                throw ValidationError("--ema-decay applies to the GANs (matgan-mp, matgan-oqmd), not \(model.name)")
             }
         case .elpasolite(let elpasolite):
             for (name, given, applies) in [("--kl-weight", klWeight != nil, elpasolite == .conditionalVAE),
@@ -158,7 +169,8 @@ struct Train: ParsableCommand {
             }
             for (name, given) in [("--critic-lr", criticLearningRate != nil), ("--beta1", beta1 != nil), ("--beta2", beta2 != nil),
                                   ("--init", initialization != nil), ("--no-critic-batch-norm", noCriticBatchNorm),
-                                  ("--pytorch-adam", pytorchAdam), ("--sync-bn", synchronisedBatchNorm)] where given {
+                                  ("--pytorch-adam", pytorchAdam), ("--sync-bn", synchronisedBatchNorm),
+                                  ("--ema-decay", emaDecay != nil)] where given {
                 throw ValidationError("\(name) applies to the MatGAN models only; \(model.name) uses the paper's Adam "
                                       + "(PyTorch defaults, one --generator-lr) and has no batch norm")
             }
@@ -249,6 +261,7 @@ struct Train: ParsableCommand {
         configuration.criticBatchNorm = !noCriticBatchNorm
         configuration.seed = seed
         configuration.synchronisedBatchNorm = synchronisedBatchNorm
+        configuration.emaDecay = emaDecay
         configuration.checkpointInterval = checkpointInterval
         configuration.logInterval = logInterval
         return configuration

@@ -104,6 +104,39 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(curve.hasPrefix("samples,decoded,unique,unique_percent,unique_percent_of_decoded\n"), curve)
     }
 
+    func testGeneratorAverageFollowsItsDecayAndIsWhatGenerateUses() throws {
+        try prepareData()
+        // After one update the average is d · initial + (1 − d) · updated, so its distance from
+        // the updated generator scales with d: twice as far at d = 0.5 as at d = 0.25.
+        try assertSucceeds(trainArguments("ema-half", steps: 1, extra: ["--ema-decay", "0.5"]), ranks: 2)
+        try assertSucceeds(trainArguments("ema-quarter", steps: 1, extra: ["--ema-decay", "0.25"]), ranks: 2)
+        let half = try File.open(path("ema-half/checkpoint.h5"))
+        let quarter = try File.open(path("ema-quarter/checkpoint.h5"))
+        let updated = try half.read("networks/generator/parameters", as: Float.self)
+        XCTAssertTrue(updated == (try quarter.read("networks/generator/parameters", as: Float.self)), "the average must not change training")
+        let averageHalf = try half.read("networks/generator_ema/parameters", as: Float.self)
+        let averageQuarter = try quarter.read("networks/generator_ema/parameters", as: Float.self)
+        var checked = 0
+        for i in updated.indices where abs(averageQuarter[i] - updated[i]) > 1e-5 {
+            XCTAssertEqual((averageHalf[i] - updated[i]) / (averageQuarter[i] - updated[i]), 2, accuracy: 1e-2, "parameter \(i)")
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, updated.count / 2)
+        XCTAssertEqual(try half.read("networks/generator_ema/state", as: Float.self), try half.read("networks/generator/state", as: Float.self))
+
+        try assertSucceeds(["generate", "--checkpoint", path("ema-half/checkpoint.h5"), "--samples", "50", "--output", path("ema.h5")])
+        try assertSucceeds(["generate", "--checkpoint", path("ema-half/checkpoint.h5"), "--samples", "50", "--raw-generator",
+                            "--output", path("raw.h5")])
+        XCTAssertEqual(try File.open(path("ema.h5")).attribute("generator_weights").stringValue, "generator_ema")
+        XCTAssertEqual(try File.open(path("raw.h5")).attribute("generator_weights").stringValue, "generator")
+
+        for value in ["0", "1", "-0.5", "nan"] {
+            let refused = try CommandRunner.run(trainArguments("ema-bad", steps: 1, extra: ["--ema-decay", value]))
+            XCTAssertNotEqual(refused.exitCode, 0)
+            XCTAssertTrue(refused.standardError.contains("--ema-decay must be above 0 and below 1, got"), refused.standardError)
+        }
+    }
+
     func testAutoencoderTrainsAndReportsDecodability() throws {
         try prepareData()
         let run = try assertSucceeds(["train", "--model", "matgan-ae", "--data", Self.dataPath, "--run-dir", path("ae"), "--steps", "3",

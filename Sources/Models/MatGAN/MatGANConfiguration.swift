@@ -59,6 +59,9 @@ public struct MatGANConfiguration: Codable, Sendable, Equatable {
     public var seed: UInt64
     /// Batch-norm statistics summed over ranks instead of per rank.
     public var synchronisedBatchNorm: Bool
+    /// Decay of the exponential moving average of the generator's parameters kept beside the
+    /// generator (`generator_ema` in checkpoints, what `generate` uses), nil for none.
+    public var emaDecay: Float? = nil
     public var stop: StopCondition
     /// Steps between checkpoints (0: only at the end).
     public var checkpointInterval: Int

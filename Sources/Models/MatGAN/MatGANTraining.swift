@@ -20,6 +20,9 @@ public final class MatGANTraining {
 
     public let generator: Sequential
     public let critic: Sequential
+    /// The exponential moving average of the generator's parameters (with `emaDecay`), a
+    /// network of the generator's architecture checkpointed as `generator_ema`.
+    public let averagedGenerator: Sequential?
     public let trainer: WassersteinGP
     private let batches: EpochBatches
     private let replicated: ReplicatedRun
@@ -42,6 +45,7 @@ public final class MatGANTraining {
         let local = schedule.localBatchSize
         generator = MatGANNetworks.generator(configuration.model.variant, maxBatch: local)
         critic = MatGANNetworks.critic(configuration.model.variant, maxBatch: local, batchNorm: configuration.criticBatchNorm)
+        averagedGenerator = configuration.emaDecay.map { _ in MatGANNetworks.generator(configuration.model.variant, maxBatch: 1) }
         let generatorOptimizer = Adam(
             parameterCount: generator.store.parameterCount, learningRate: .constant(configuration.generatorLearningRate),
             beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.epsilon,
@@ -61,7 +65,9 @@ public final class MatGANTraining {
         batches = EpochBatches(schedule: schedule, data: data)
         replicated = ReplicatedRun(
             world: world, configuration: configuration, data: data,
-            networks: [("generator", generator.store), ("critic", critic.store)],
+            // A fresh average starts equal to the generator: both are initialised from the same seed.
+            networks: [("generator", generator.store), ("critic", critic.store)]
+                + (averagedGenerator.map { [("generator_ema", $0.store)] } ?? []),
             optimizers: [("generator", generatorOptimizer), ("critic", criticOptimizer)],
             checkpointPath: runDirectory.appendingPathComponent("checkpoint.h5").path,
             counterNames: ["epoch", "step_in_epoch", "random_update"])
@@ -92,6 +98,7 @@ public final class MatGANTraining {
                     }
                 }
                 if let batchError { throw batchError }
+                updateAverage()
                 return [Double(iteration.critic.loss), Double(iteration.generatorLoss),
                         Double(iteration.critic.wassersteinEstimate), Double(iteration.critic.penalty)]
             },
@@ -100,8 +107,17 @@ public final class MatGANTraining {
         return summary
     }
 
+    /// `average ← decay · average + (1 − decay) · generator`, one pass over the flat parameters.
+    private func updateAverage() {
+        guard let averagedGenerator, let decay = configuration.emaDecay else { return }
+        let average = averagedGenerator.store.parameters, current = generator.store.parameters
+        for i in 0 ..< average.count { average[i] = decay * average[i] + (1 - decay) * current[i] }
+    }
+
     /// Averages batch-norm statistics over the ranks, then rank 0 writes the checkpoint. Collective.
     public func writeCheckpoint() throws {
+        // The average generates with the generator's running batch-norm statistics.
+        _ = averagedGenerator?.store.buffers.update(fromContentsOf: generator.store.buffers)
         try replicated.writeCheckpoint(step: step, completedEpochs: batches.completedEpochs, counters: [
             "epoch": Int64(batches.epoch), "step_in_epoch": Int64(batches.stepInEpoch),
             "random_update": Int64(trainer.randomness.update),

@@ -109,6 +109,13 @@ public struct Checkpoint {
         return try readHeader(file)
     }
 
+    /// Whether the checkpoint at `path` holds a network called `name`.
+    public static func containsNetwork(_ name: String, at path: String) throws -> Bool {
+        let file = try File.open(path)
+        defer { try? file.commit() }
+        return file.contains("networks/\(name)")
+    }
+
     /// Loads the checkpoint at `path` into the live `networks` and `optimizers` (which must
     /// have the saved layouts) and returns its header and counters.
     ///

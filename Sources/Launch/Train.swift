@@ -7,6 +7,7 @@ import NeuralNet
 
 extension MatGANModel: ExpressibleByArgument {}
 extension MatGANInitialization: ExpressibleByArgument {}
+extension LearningRateDecay: ExpressibleByArgument {}
 extension ElpasoliteModel: ExpressibleByArgument {}
 
 /// A model `train --model` accepts: one of MatGAN's or one of the elpasolite benchmark's.
@@ -119,6 +120,11 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp("Seed for initialisation, batch order and noise.", valueName: "n"))
     var seed: UInt64 = 1
 
+    @Option(name: .customLong("lr-decay"), help: ArgumentHelp(
+        "How the GAN's learning rates change: constant, or cosine to 0 at the last planned update (needs --steps or --epochs).",
+        valueName: "kind"))
+    var learningRateDecay: LearningRateDecay?
+
     @Option(name: .customLong("ema-decay"), parsing: .unconditional, help: ArgumentHelp(
         "Keep an exponential moving average of the generator's parameters with this decay (e.g. 0.999); generate uses it.",
         valueName: "d"))
@@ -157,8 +163,11 @@ struct Train: ParsableCommand {
             for (name, given) in [("--kl-weight", klWeight != nil), ("--train-fraction", trainFraction != nil)] where given {
                 throw ValidationError("\(name) applies to the elpasolite models only, not \(model.name)")
             }
-            if emaDecay != nil, matgan.isAutoencoder {
-                throw ValidationError("--ema-decay applies to the GANs (matgan-mp, matgan-oqmd), not \(model.name)")
+            if emaDecay != nil || learningRateDecay != nil, matgan.isAutoencoder {
+                throw ValidationError("--ema-decay and --lr-decay apply to the GANs (matgan-mp, matgan-oqmd), not \(model.name)")
+            }
+            if learningRateDecay == .cosine, steps == nil, epochs == nil {
+                throw ValidationError("--lr-decay cosine needs --steps or --epochs: it ends at the last planned update")
             }
         case .elpasolite(let elpasolite):
             for (name, given, applies) in [("--kl-weight", klWeight != nil, elpasolite == .conditionalVAE),
@@ -170,7 +179,7 @@ struct Train: ParsableCommand {
             for (name, given) in [("--critic-lr", criticLearningRate != nil), ("--beta1", beta1 != nil), ("--beta2", beta2 != nil),
                                   ("--init", initialization != nil), ("--no-critic-batch-norm", noCriticBatchNorm),
                                   ("--pytorch-adam", pytorchAdam), ("--sync-bn", synchronisedBatchNorm),
-                                  ("--ema-decay", emaDecay != nil)] where given {
+                                  ("--ema-decay", emaDecay != nil), ("--lr-decay", learningRateDecay != nil)] where given {
                 throw ValidationError("\(name) applies to the MatGAN models only; \(model.name) uses the paper's Adam "
                                       + "(PyTorch defaults, one --generator-lr) and has no batch norm")
             }
@@ -262,6 +271,7 @@ struct Train: ParsableCommand {
         configuration.seed = seed
         configuration.synchronisedBatchNorm = synchronisedBatchNorm
         configuration.emaDecay = emaDecay
+        if let learningRateDecay { configuration.learningRateDecay = learningRateDecay }
         configuration.checkpointInterval = checkpointInterval
         configuration.logInterval = logInterval
         return configuration

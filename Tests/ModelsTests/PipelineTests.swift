@@ -137,6 +137,26 @@ final class PipelineTests: XCTestCase {
         }
     }
 
+    func testCosineDecayStartsAtTheGivenRatesAndLowersThem() throws {
+        try prepareData()
+        // Two planned updates: the first at the full rates, the second at half of them.
+        try assertSucceeds(trainArguments("constant-rate", steps: 2))
+        try FileManager.default.copyItem(atPath: path("constant-rate/checkpoint.h5"), toPath: path("constant-rate-2.h5"))
+        try assertSucceeds(trainArguments("cosine-rate", steps: 2, extra: ["--lr-decay", "cosine"]))
+        try assertSucceeds(trainArguments("constant-rate-1", steps: 1))
+        try assertSucceeds(trainArguments("cosine-rate-1", steps: 1, extra: ["--lr-decay", "cosine"]))
+        let first = try parameters("constant-rate-1/checkpoint.h5"), firstCosine = try parameters("cosine-rate-1/checkpoint.h5")
+        let second = try parameters("constant-rate-2.h5"), secondCosine = try parameters("cosine-rate/checkpoint.h5")
+        for name in ["generator", "critic"] {
+            XCTAssertTrue(first[name] == firstCosine[name], "\(name): a one-update cosine run takes the full rate")
+            XCTAssertFalse(second[name] == secondCosine[name], "\(name): the second cosine update takes half the rate")
+        }
+        let refused = try CommandRunner.run(["train", "--model", "matgan-mp", "--data", Self.dataPath, "--run-dir", path("cosine-bad"),
+                                             "--time-limit", "1m", "--lr-decay", "cosine"])
+        XCTAssertNotEqual(refused.exitCode, 0)
+        XCTAssertTrue(refused.standardError.contains("--lr-decay cosine needs --steps or --epochs"), refused.standardError)
+    }
+
     func testAutoencoderTrainsAndReportsDecodability() throws {
         try prepareData()
         let run = try assertSucceeds(["train", "--model", "matgan-ae", "--data", Self.dataPath, "--run-dir", path("ae"), "--steps", "3",

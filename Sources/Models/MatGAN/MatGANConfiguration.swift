@@ -37,6 +37,15 @@ public enum ReconstructionLoss: String, Codable, Sendable {
 }
 
 /// Everything that determines a MatGAN training run; stored in checkpoints as JSON.
+/// How the learning rates change over a run.
+public enum LearningRateDecay: String, Codable, Sendable, CaseIterable {
+    /// The same rates throughout.
+    case constant
+    /// Cosine annealing from the given rates to 0 at the run's last planned update, so that the
+    /// final generator is not a snapshot of a still-oscillating game.
+    case cosine
+}
+
 public struct MatGANConfiguration: Codable, Sendable, Equatable {
     public var model: MatGANModel
     /// Rows per update over all ranks.
@@ -62,6 +71,8 @@ public struct MatGANConfiguration: Codable, Sendable, Equatable {
     /// Decay of the exponential moving average of the generator's parameters kept beside the
     /// generator (`generator_ema` in checkpoints, what `generate` uses), nil for none.
     public var emaDecay: Float? = nil
+    /// How the learning rates change over the run (cosine needs a step or epoch limit).
+    public var learningRateDecay: LearningRateDecay = .constant
     public var stop: StopCondition
     /// Steps between checkpoints (0: only at the end).
     public var checkpointInterval: Int

@@ -46,12 +46,20 @@ public final class MatGANTraining {
         generator = MatGANNetworks.generator(configuration.model.variant, maxBatch: local)
         critic = MatGANNetworks.critic(configuration.model.variant, maxBatch: local, batchNorm: configuration.criticBatchNorm)
         averagedGenerator = configuration.emaDecay.map { _ in MatGANNetworks.generator(configuration.model.variant, maxBatch: 1) }
+        // Cosine decay ends at the last planned update: steps, or epochs of one batch per critic update.
+        let plannedSteps = configuration.stop.maximumSteps
+            ?? configuration.stop.maximumEpochs.map { $0 * schedule.stepsPerEpoch / configuration.criticIterations }
+        func rate(_ initial: Float, updatesPerStep: Int) -> LearningRateSchedule {
+            guard configuration.learningRateDecay == .cosine, let plannedSteps else { return .constant(initial) }
+            return .cosine(initial: initial, totalSteps: max(plannedSteps * updatesPerStep, 1))
+        }
         let generatorOptimizer = Adam(
-            parameterCount: generator.store.parameterCount, learningRate: .constant(configuration.generatorLearningRate),
+            parameterCount: generator.store.parameterCount, learningRate: rate(configuration.generatorLearningRate, updatesPerStep: 1),
             beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.epsilon,
             variant: configuration.adamVariant)
         let criticOptimizer = Adam(
-            parameterCount: critic.store.parameterCount, learningRate: .constant(configuration.criticLearningRate),
+            parameterCount: critic.store.parameterCount,
+            learningRate: rate(configuration.criticLearningRate, updatesPerStep: configuration.criticIterations),
             beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.epsilon,
             variant: configuration.adamVariant)
         trainer = WassersteinGP(

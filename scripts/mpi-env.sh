@@ -8,9 +8,10 @@ fi
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 # Faster large allreduces in this kind of VM (docs/platform.md).
 export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
-# Ranks that fill every core (a laptop, CI, --oversubscribe) must not busy-poll while they wait
-# in a collective, or they starve the rank that is still working and anything else on the
-# machine; under Slurm each rank has its own core.
-if [[ -z "${SLURM_JOB_ID:-}" ]] && (( ${RANKS:-2} >= $(nproc) )); then
+# More ranks than cores (a laptop, CI, --oversubscribe): a rank waiting in a collective must
+# yield its core instead of busy-polling, or it starves the ranks still computing (4 ranks on 2
+# cores trained 2.6x faster). With one rank per core, yielding only hands cores to other
+# processes (13 % slower beside a busy process), so it stays off (docs/platform.md).
+if [[ -z "${SLURM_JOB_ID:-}" ]] && (( ${RANKS:-2} > $(nproc) )); then
     export OMPI_MCA_mpi_yield_when_idle=${OMPI_MCA_mpi_yield_when_idle:-1}
 fi

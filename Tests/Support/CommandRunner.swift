@@ -93,6 +93,8 @@ public enum CommandRunner {
             processEnvironment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
             processEnvironment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
             processEnvironment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none"
+            // More ranks than cores: waiting ranks yield instead of spinning (docs/platform.md).
+            if ranks > ProcessInfo.processInfo.activeProcessorCount { processEnvironment["OMPI_MCA_mpi_yield_when_idle"] = "1" }
             processEnvironment.merge(environment) { $1 }
             return try startProgram("/usr/bin/mpirun", ["-np", String(ranks), "--oversubscribe", executable.path] + arguments,
                                     timeout: timeout, environment: processEnvironment, unsetting: unsetting,

@@ -42,13 +42,19 @@ public enum BLASRuntime {
         return 2 * Double(n * n * n) / best / 1e9
     }
 
-    /// Whether `cblas_sgemm` (all four transpose combinations, a size small-matrix kernels take
-    /// and one the blocked kernels take) and `cblas_sgemv` agree with plain double-precision
-    /// loops. Kernel sets that a processor runs wrongly fail this; it takes well under a millisecond.
+    /// Whether `cblas_sgemm` and `cblas_sgemv` agree with plain double-precision loops. sgemm is
+    /// checked with all four transpose combinations at three sizes: a tiny one, the engine's own
+    /// form (alpha 1, beta 0) at a small size, and one above OpenBLAS's small-matrix bound
+    /// (M·N·K > 100³), which takes the blocked kernels. Kernel sets that a processor runs wrongly
+    /// fail it; it takes a few milliseconds.
     public static func computesCorrectly() -> Bool {
-        for (m, n, k) in [(5, 3, 7), (67, 45, 83)] {
+        let cases: [(m: Int, n: Int, k: Int, alpha: Float, beta: Float)] = [
+            (5, 3, 7, 0.75, 0.5), (48, 32, 40, 1, 0), (128, 96, 112, 0.75, 0.5),
+        ]
+        for c in cases {
             for transposeA in [false, true] {
-                for transposeB in [false, true] where !sgemmMatchesLoop(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB) {
+                for transposeB in [false, true] where !sgemmMatchesLoop(
+                    m: c.m, n: c.n, k: c.k, alpha: c.alpha, beta: c.beta, transposeA: transposeA, transposeB: transposeB) {
                     return false
                 }
             }
@@ -65,15 +71,18 @@ public enum BLASRuntime {
         }
     }
 
-    private static func sgemmMatchesLoop(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool) -> Bool {
+    /// Compares every row of a small product, and every 7th row plus the last of a larger one
+    /// (which covers first, inner and edge tiles at a seventh of the reference's cost).
+    private static func sgemmMatchesLoop(m: Int, n: Int, k: Int, alpha: Float, beta: Float,
+                                         transposeA: Bool, transposeB: Bool) -> Bool {
         let a = testValues(m * k, seed: 1), b = testValues(k * n, seed: 2)
         var c = testValues(m * n, seed: 3)
         let initial = c
         // Row-major: op(A) is m x k, stored k x m when transposed.
         let lda = transposeA ? m : k, ldb = transposeB ? k : n
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 0.75, a, Int32(lda), b, Int32(ldb), 0.5, &c, Int32(n))
-        for i in 0 ..< m {
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, &c, Int32(n))
+        for i in 0 ..< m where m <= 8 || i % 7 == 0 || i == m - 1 {
             for j in 0 ..< n {
                 var sum = 0.0, magnitude = 0.0
                 for p in 0 ..< k {
@@ -82,7 +91,7 @@ public enum BLASRuntime {
                     sum += x * y
                     magnitude += abs(x * y)
                 }
-                let expected = 0.75 * sum + 0.5 * Double(initial[i * n + j])
+                let expected = Double(alpha) * sum + Double(beta) * Double(initial[i * n + j])
                 guard abs(Double(c[i * n + j]) - expected) <= 1e-5 * (magnitude + 1) else { return false }
             }
         }

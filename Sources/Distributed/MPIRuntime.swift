@@ -30,7 +30,7 @@ public final class MPIRuntime: @unchecked Sendable {
         var buffer = [CChar](repeating: 0, count: Int(cmpi_max_library_version_string()) + 1)
         var length: Int32 = 0
         guard MPI_Get_library_version(&buffer, &length) == cmpi_success() else { return "unknown" }
-        return String(decoding: buffer.prefix(Int(length)).prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text(buffer, length: length)
             .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -49,7 +49,7 @@ public final class MPIRuntime: @unchecked Sendable {
         guard MPI_Get_processor_name(&buffer, &length) == cmpi_success() else {
             return ProcessInfo.processInfo.hostName
         }
-        return String(decoding: buffer.prefix(Int(length)).prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text(buffer, length: length)
     }
 
     func world() throws -> Communicator {
@@ -83,6 +83,12 @@ public final class MPIRuntime: @unchecked Sendable {
         var buffer = [CChar](repeating: 0, count: Int(cmpi_max_error_string()) + 1)
         var length: Int32 = 0
         guard MPI_Error_string(code, &buffer, &length) == cmpi_success() else { return "unknown MPI error" }
-        return String(decoding: buffer.prefix(Int(length)).prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return text(buffer, length: length)
+    }
+
+    /// The first `length` characters MPI wrote into `buffer`, up to a NUL (some implementations
+    /// count the terminator in `length`).
+    private static func text(_ buffer: [CChar], length: Int32) -> String {
+        String(decoding: buffer.prefix(Int(length)).prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -83,14 +83,11 @@ struct Generate: ParsableCommand {
             var lastReport = Date()
             logger.info("generating \(samples) samples from \(checkpoint) (step \(header.step), \(weights)) on \(world.size) rank(s)")
             logger.logBLASKernels(isRoot: world.isRoot)
-            let blas = KernelChoice.provenance
             try job.run(outputPath: output, attributes: [
                 "checkpoint": .string(checkpoint), "generator_weights": .string(weights), "model": .string(header.model), "checkpoint_step": .int64(Int64(header.step)),
                 "training_data": .string(header.dataFile), "training_data_sha256": .string(header.dataSHA256),
                 "created": .string(ISO8601DateFormatter().string(from: Date())),
-                "blas_kernels": .string(blas.kernels), "blas_choice": .string(blas.choice),
-                "blas_sgemm_gflops": .double(blas.sgemmGFLOPS),
-            ]) { written in
+            ].merging(KernelChoice.provenance.attributes) { $1 }) { written in
                 if Date().timeIntervalSince(lastReport) > 10 {
                     let rate = Double(written) / Date().timeIntervalSince(start)
                     logger.info("\(written) / \(samples) samples, \(Int(rate)) samples/s")

@@ -70,10 +70,7 @@ public struct Checkpoint {
             try file.setAttribute("data_sha256", .string(header.dataSHA256))
             try file.setAttribute("world_size", .int64(Int64(header.worldSize)))
             try file.setAttribute("created", .string(ISO8601DateFormatter().string(from: Date())))
-            let blas = KernelChoice.provenance
-            try file.setAttribute("blas_kernels", .string(blas.kernels))
-            try file.setAttribute("blas_choice", .string(blas.choice))
-            try file.setAttribute("blas_sgemm_gflops", .double(blas.sgemmGFLOPS))
+            for (name, value) in KernelChoice.provenance.attributes { try file.setAttribute(name, value) }
 
             let networkGroup = try file.createGroup("networks")
             for (name, store) in networks {
@@ -230,4 +227,11 @@ public struct CheckpointError: Error, CustomStringConvertible {
     public let message: String
 
     public var description: String { "checkpoint \(path) \(message)" }
+}
+
+extension KernelChoice.Provenance {
+    /// The attributes that checkpoints and sample files record of the BLAS that made them.
+    public var attributes: [String: AttributeValue] {
+        ["blas_kernels": .string(kernels), "blas_choice": .string(choice), "blas_sgemm_gflops": .double(sgemmGFLOPS)]
+    }
 }

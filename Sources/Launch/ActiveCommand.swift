@@ -1,10 +1,10 @@
+import ActiveDesign
 import ArgumentParser
 import BayesianOptimization
 import Chemistry
 import Distributed
 import Foundation
 import Logging
-import Models
 import Property
 import Random
 

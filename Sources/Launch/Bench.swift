@@ -1,6 +1,7 @@
 import ArgumentParser
 import BLAS
 import Foundation
+import MatGAN
 import NeuralNet
 import Random
 
@@ -39,7 +40,7 @@ struct Bench: ParsableCommand {
         var rows: [[String]] = []
         for benchmark in selected {
             ProcessMemory.resetPeak()
-            for result in benchmark.run(seconds) {
+            for result in try benchmark.run(seconds) {
                 rows.append([
                     benchmark.name, result.workload, "\(result.batch)", String(format: "%.0f", result.samplesPerSecond),
                     String(format: "%.0f", result.samplesPerCPUSecond),
@@ -61,7 +62,7 @@ struct Bench: ParsableCommand {
 /// One named benchmark: `run(seconds)` measures each of its rows for at least `seconds`.
 struct BenchmarkCase: Sendable {
     let name: String
-    let run: @Sendable (_ seconds: Double) -> [BenchmarkResult]
+    let run: @Sendable (_ seconds: Double) throws -> [BenchmarkResult]
 
     /// Every case `bench` knows, in the order it runs them.
     static let registry: [BenchmarkCase] = MatGANBenchmarks.cases + ElpasoliteBenchmarks.cases + ChemistryBenchmarks.cases
@@ -105,16 +106,16 @@ struct Rates {
 
 /// Calls per wall-clock second and per process CPU second of `step`, timed (after one warm-up
 /// call, which also counts its GEMM operations) until `seconds` of wall-clock time have passed.
-func measureRates(seconds: Double, _ step: () -> Void) -> Rates {
+func measureRates(seconds: Double, _ step: () throws -> Void) rethrows -> Rates {
     let operationsBefore = GEMMOperations.total
-    step()
+    try step()
     let operations = GEMMOperations.total - operationsBefore
     let start = DispatchTime.now().uptimeNanoseconds
     let cpuStart = ProcessMemory.cpuSeconds
     var steps = 0
     var elapsed = 0.0
     repeat {
-        step()
+        try step()
         steps += 1
         elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     } while elapsed < seconds || steps < 2
@@ -150,13 +151,13 @@ enum ProcessMemory {
 enum MatGANBenchmarks {
     static let cases = [
         BenchmarkCase(name: "matgan-train") { seconds in
-            [32, 128, 512].map { training(.icsd, batch: $0, reference: [32: 110.8, 128: 112.2, 512: 106.1][$0]!, seconds: seconds) }
+            try [32, 128, 512].map { try training(.icsd, batch: $0, reference: [32: 110.8, 128: 112.2, 512: 106.1][$0]!, seconds: seconds) }
         },
         BenchmarkCase(name: "matgan-train-oqmd") { seconds in
-            [training(.oqmd, batch: 512, reference: 46.7, seconds: seconds)]
+            [try training(.oqmd, batch: 512, reference: 46.7, seconds: seconds)]
         },
         BenchmarkCase(name: "matgan-generate") { seconds in
-            [generation(.icsd, batch: 4096, reference: 4316, seconds: seconds)]
+            [try generation(.icsd, batch: 4096, reference: 4316, seconds: seconds)]
         },
     ]
 
@@ -165,7 +166,7 @@ enum MatGANBenchmarks {
 
     /// WGAN-GP training (5 critic updates with penalty per generator update) on synthetic
     /// composition matrices; counts real samples consumed.
-    static func training(_ variant: MatGANVariant, batch: Int, reference: Double, seconds: Double) -> BenchmarkResult {
+    static func training(_ variant: MatGANVariant, batch: Int, reference: Double, seconds: Double) throws -> BenchmarkResult {
         ProcessMemory.resetPeak()
         let generator = MatGANNetworks.generator(variant, maxBatch: batch)
         let critic = MatGANNetworks.critic(variant, maxBatch: batch)
@@ -180,8 +181,8 @@ enum MatGANBenchmarks {
             criticOptimizer: adam(critic.store.parameterCount, variant == .oqmd ? 5e-3 : 1e-2),
             criticIterations: criticIterations, randomness: SampleRandomness(seed: 3))
         let real = syntheticCompositions(count: criticIterations * batch)
-        let rates = measureRates(seconds: seconds) {
-            trainer.train(batch: batch) { UnsafePointer(real.pointer + $0 * batch * critic.inputCount) }
+        let rates = try measureRates(seconds: seconds) {
+            try trainer.train(batch: batch) { UnsafePointer(real.pointer + $0 * batch * critic.inputCount) }
         }
         return BenchmarkResult(
             workload: "\(variant.rawValue.uppercased()) WGAN-GP train, \(criticIterations) critic/G update",
@@ -190,15 +191,15 @@ enum MatGANBenchmarks {
     }
 
     /// Generator inference (running batch-norm averages) on N(0, 1) noise.
-    static func generation(_ variant: MatGANVariant, batch: Int, reference: Double, seconds: Double) -> BenchmarkResult {
+    static func generation(_ variant: MatGANVariant, batch: Int, reference: Double, seconds: Double) throws -> BenchmarkResult {
         ProcessMemory.resetPeak()
         let generator = MatGANNetworks.generator(variant, maxBatch: batch)
         MatGANNetworks.initializeGenerator(generator.store, .he, seed: 1)
         let noise = FloatBuffer(count: batch * generator.inputCount)
         var random = RandomStream(seed: 4)
         random.fillNormal(noise.storage)
-        let rates = measureRates(seconds: seconds) {
-            generator.forward(noise.pointer, batch: batch, mode: .inference)
+        let rates = try measureRates(seconds: seconds) {
+            try generator.forward(noise.pointer, batch: batch, mode: .inference)
         }
         return BenchmarkResult(
             workload: "\(variant.rawValue.uppercased()) generator inference", batch: batch, rates: rates,

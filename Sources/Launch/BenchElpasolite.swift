@@ -1,3 +1,4 @@
+import ElpasoliteBenchmark
 import NeuralNet
 import Random
 
@@ -13,10 +14,10 @@ enum ElpasoliteBenchmarks {
              generation(batch: 65_536, drawNoise: false, seconds: seconds)]
         },
         BenchmarkCase(name: "elpasolite-gan-train") { seconds in
-            [ganTraining(batch: 100, seconds: seconds)]
+            [try ganTraining(batch: 100, seconds: seconds)]
         },
         BenchmarkCase(name: "elpasolite-vae-train") { seconds in
-            [vaeTraining(batch: 500, seconds: seconds)]
+            [try vaeTraining(batch: 500, seconds: seconds)]
         },
     ]
 
@@ -42,13 +43,13 @@ enum ElpasoliteBenchmarks {
     }
 
     /// cWGAN-GP steps (5 critic updates with exact gradient penalty, 1 generator update, Adam).
-    static func ganTraining(batch: Int, seconds: Double) -> BenchmarkResult {
+    static func ganTraining(batch: Int, seconds: Double) throws -> BenchmarkResult {
         let model = ElpasoliteConditionalGAN(maxBatch: batch, seed: 1)
         let trainer = ElpasoliteWGANGPTrainer(model: model, batch: batch, randomness: SampleRandomness(seed: 2))
         let perStep = trainer.wasserstein.criticIterations * batch
         let (real, classes) = syntheticElpasolites(count: perStep)
-        let rates = measureRates(seconds: seconds) {
-            trainer.step(real: real.pointer, classes: classes)
+        let rates = try measureRates(seconds: seconds) {
+            try trainer.step(real: real.pointer, classes: classes)
         }
         return BenchmarkResult(
             workload: "elpasolite cWGAN-GP train, step = G update + \(trainer.wasserstein.criticIterations) critic",
@@ -56,12 +57,12 @@ enum ElpasoliteBenchmarks {
     }
 
     /// cVAE updates (encoder with LayerNorm, reparameterised latent, decoder, Adam).
-    static func vaeTraining(batch: Int, seconds: Double) -> BenchmarkResult {
+    static func vaeTraining(batch: Int, seconds: Double) throws -> BenchmarkResult {
         let model = ElpasoliteConditionalVAE(maxBatch: batch, seed: 1)
         let trainer = ElpasoliteVAETrainer(model: model, batch: batch, randomness: SampleRandomness(seed: 2))
         let (features, classes) = syntheticElpasolites(count: batch)
-        let rates = measureRates(seconds: seconds) {
-            trainer.step(features: features.pointer, classes: classes)
+        let rates = try measureRates(seconds: seconds) {
+            try trainer.step(features: features.pointer, classes: classes)
         }
         return BenchmarkResult(
             workload: "elpasolite cVAE train", batch: batch, rates: rates, samplesPerCall: batch,

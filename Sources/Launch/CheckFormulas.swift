@@ -1,6 +1,8 @@
 import ArgumentParser
 import Chemistry
+import Datasets
 import Foundation
+import HDF5
 
 /// `matgan-dist check-formulas`: charge neutrality, electronegativity and SMACT validity of
 /// a list of formulas, as CSV on standard output.

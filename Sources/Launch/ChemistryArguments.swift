@@ -1,5 +1,6 @@
 import ArgumentParser
 import Chemistry
+import Datasets
 
 // Command-line spellings of the Chemistry module's choices (their raw values).
 extension OxidationStateSet: ExpressibleByArgument {}

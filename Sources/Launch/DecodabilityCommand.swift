@@ -1,10 +1,12 @@
 import ArgumentParser
 import Chemistry
+import Datasets
 import Distributed
 import Foundation
 import HDF5
-import Models
+import MatGAN
 import NeuralNet
+import Training
 
 /// `matgan-dist decodability`: which training and hold-out formulas the trained autoencoder
 /// reproduces, and how many of the others a GAN generated.

@@ -1,9 +1,11 @@
 import ArgumentParser
 import BLAS
 import Chemistry
+import Datasets
 import Distributed
-import Elpasolite
+import ElpasoliteBenchmark
 import Foundation
+import HDF5
 
 /// `matgan-dist elpasolite ...`: the elpasolite benchmark of Türk et al.
 struct ElpasoliteCommand: ParsableCommand {

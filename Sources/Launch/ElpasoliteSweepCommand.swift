@@ -1,10 +1,10 @@
 import ArgumentParser
 import Chemistry
 import Distributed
-import Elpasolite
+import ElpasoliteBenchmark
 import Foundation
 import Logging
-import Models
+import Training
 
 /// `matgan-dist elpasolite sweep`: conditional generation from a trained model until a budget
 /// of valid samples, with Türk et al.'s metrics; with `--fits K`, K seeded trainings first.
@@ -135,18 +135,21 @@ struct ElpasoliteSweepCommand: ParsableCommand {
                     for: model, stop: steps.map { StopCondition(maximumSteps: $0) })
                 configuration.seed = seed + UInt64(fit - 1)
                 configuration.trainFraction = trainFraction
-                let fitURL = runURL.appendingPathComponent("fit-\(fit)")
-                if world.isRoot { try FileManager.default.createDirectory(at: fitURL, withIntermediateDirectories: true) }
-                try world.barrier()
-                let training = try ElpasoliteTraining(configuration: configuration, dataPath: data, runDirectory: fitURL,
-                                                      resume: false, world: world, logger: logger)
-                let summary = try training.run()
+                let session = try TrainingSession(
+                    world: world, runDirectory: runURL.appendingPathComponent("fit-\(fit)"), stop: configuration.stop,
+                    logInterval: configuration.logInterval, checkpointInterval: configuration.checkpointInterval, logger: logger)
+                let run = try ElpasoliteRuns.make(
+                    configuration: configuration,
+                    data: try ElpasoliteTrainingSet(path: data, trainFraction: configuration.trainFraction, seed: configuration.seed),
+                    world: world)
+                try session.start(run, resume: false)
+                let summary = try session.train(run)
                 try world.barrier()
                 if world.isRoot {
                     print(String(format: "fit %d/%d: trained %@ (seed %llu) to step %d in %.1f s", fit, fits, model.rawValue,
                                  configuration.seed, summary.steps, summary.seconds))
                 }
-                if let metrics = try sweep(checkpoint: training.checkpointPath, seed: configuration.seed,
+                if let metrics = try sweep(checkpoint: session.checkpointPath, seed: configuration.seed,
                                            prefix: "\(prefix)-fit-\(fit)", space: space, world: world) {
                     results += [Double(fit)] + metrics.values
                 }

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Chemistry
+import Datasets
 import Distributed
 import Foundation
 import HDF5
-import Models
+import MatGAN
 
 /// `matgan-dist evaluate`: validity, uniqueness, novelty and recovery of a generated sample
 /// file, computed over the ranks and reported by rank 0.
@@ -40,7 +41,7 @@ struct Evaluate: ParsableCommand {
         let world = try Communicator.world
         try world.abortingOnError {
             let sampleFile: SampleFile
-            do { sampleFile = try SampleFile(path: samples) } catch let error as NotASampleFile { throw ValidationError("--samples \(error)") }
+            do { sampleFile = try SampleFile(path: samples) } catch let error as DataFileError { throw ValidationError("--samples \(error)") }
             let range = sampleFile.share(of: world)
             let shard = GeneratedShard(firstIndex: range.lowerBound, keys: try sampleFile.keys(range),
                                        chargeNeutral: try sampleFile.flags("charge_neutral", range),

@@ -5,8 +5,9 @@ import Distributed
 import Foundation
 import HDF5
 import Logging
-import Models
+import MatGAN
 import NeuralNet
+import Training
 
 /// `matgan-dist generate`: draws a sample budget from a trained MatGAN generator across the
 /// ranks into one HDF5 file that is the same for any rank count.

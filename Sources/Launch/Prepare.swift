@@ -1,7 +1,9 @@
 import ArgumentParser
 import Chemistry
+import Datasets
 import Distributed
 import Foundation
+import Random
 
 /// `matgan-dist prepare`: a published formula list -> one HDF5 training file with one-hot
 /// matrices (or elpasolite vectors), targets, a train / hold-out split and its provenance.

@@ -1,8 +1,10 @@
 import ArgumentParser
 import Chemistry
+import Datasets
 import Distributed
 import Foundation
 import HDF5
+import NeuralNet
 import Property
 import Random
 

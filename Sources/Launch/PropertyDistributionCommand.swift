@@ -1,8 +1,8 @@
 import ArgumentParser
 import Chemistry
+import Datasets
 import Distributed
 import Foundation
-import Models
 import Plotting
 import Property
 

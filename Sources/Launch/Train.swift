@@ -1,9 +1,13 @@
 import ArgumentParser
+import Chemistry
+import Datasets
 import Distributed
+import ElpasoliteBenchmark
 import Foundation
 import Logging
-import Models
+import MatGAN
 import NeuralNet
+import Training
 
 extension MatGANModel: ExpressibleByArgument {}
 extension MatGANInitialization: ExpressibleByArgument {}
@@ -131,7 +135,7 @@ struct Train: ParsableCommand {
     var emaDecay: Float?
 
     @Flag(name: .customLong("sync-bn"), help: "Synchronise batch-norm statistics over the ranks (matches one process at the same global batch).")
-    var synchronisedBatchNorm = false
+    var synchronizedBatchNorm = false
 
     @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp("Steps between checkpoints; 0 writes only the final one.", valueName: "n"))
     var checkpointInterval = 1000
@@ -178,7 +182,7 @@ struct Train: ParsableCommand {
             }
             for (name, given) in [("--critic-lr", criticLearningRate != nil), ("--beta1", beta1 != nil), ("--beta2", beta2 != nil),
                                   ("--init", initialization != nil), ("--no-critic-batch-norm", noCriticBatchNorm),
-                                  ("--pytorch-adam", pytorchAdam), ("--sync-bn", synchronisedBatchNorm),
+                                  ("--pytorch-adam", pytorchAdam), ("--sync-bn", synchronizedBatchNorm),
                                   ("--ema-decay", emaDecay != nil), ("--lr-decay", learningRateDecay != nil)] where given {
                 throw ValidationError("\(name) applies to the MatGAN models only; \(model.name) uses the paper's Adam "
                                       + "(PyTorch defaults, one --generator-lr) and has no batch norm")
@@ -215,42 +219,36 @@ struct Train: ParsableCommand {
         let logger = Logger(label: "matgan-dist.train")
         try world.abortingOnError {
             let maximumSeconds = try timeLimit.map(Self.seconds)
-            let runURL = URL(fileURLWithPath: runDirectory ?? "runs/\(model.name)")
-            if world.isRoot {
-                try FileManager.default.createDirectory(at: runURL, withIntermediateDirectories: true)
-            }
-            try world.barrier()
-            logger.logBLASKernels(isRoot: world.isRoot)
-            let summary: TrainingSummary
-            let checkpoint: String
+            let run: any TrainingRun
+            let stop: StopCondition
             switch model {
             case .matgan(let model):
-                let stop = StopCondition(maximumSteps: steps, maximumEpochs: epochs ?? (steps == nil && timeLimit == nil ? 1000 : nil),
-                                         maximumSeconds: maximumSeconds)
+                stop = StopCondition(maximumSteps: steps, maximumEpochs: epochs ?? (steps == nil && timeLimit == nil ? 1000 : nil),
+                                     maximumSeconds: maximumSeconds)
                 let configuration = matganConfiguration(model, stop: stop)
                 logger.info("\(world.size) rank(s); configuration \(configuration.json)")
-                if model.isAutoencoder {
-                    let training = try AutoencoderTraining(configuration: configuration, dataPath: data, runDirectory: runURL,
-                                                           resume: resume, world: world, logger: logger)
-                    (summary, checkpoint) = (try training.run(), training.checkpointPath)
-                } else {
-                    let training = try MatGANTraining(configuration: configuration, dataPath: data, runDirectory: runURL,
-                                                      resume: resume, world: world, logger: logger)
-                    (summary, checkpoint) = (try training.run(), training.checkpointPath)
-                }
+                let data = try CompositionTrainingSet(path: data, encoding: model.encoding)
+                run = model.isAutoencoder ? try AutoencoderRun(configuration: configuration, data: data, world: world)
+                    : try MatGANRun(configuration: configuration, data: data, world: world)
             case .elpasolite(let model):
                 let limited = steps != nil || epochs != nil || maximumSeconds != nil
-                let stop = limited ? StopCondition(maximumSteps: steps, maximumEpochs: epochs, maximumSeconds: maximumSeconds) : nil
-                let configuration = elpasoliteConfiguration(model, stop: stop)
+                let configuration = elpasoliteConfiguration(
+                    model, stop: limited ? StopCondition(maximumSteps: steps, maximumEpochs: epochs, maximumSeconds: maximumSeconds) : nil)
+                stop = configuration.stop
                 logger.info("\(world.size) rank(s); configuration \(configuration.json)")
-                let training = try ElpasoliteTraining(configuration: configuration, dataPath: data, runDirectory: runURL,
-                                                      resume: resume, world: world, logger: logger)
-                (summary, checkpoint) = (try training.run(), training.checkpointPath)
+                let data = try ElpasoliteTrainingSet(path: data, trainFraction: configuration.trainFraction, seed: configuration.seed)
+                run = try ElpasoliteRuns.make(configuration: configuration, data: data, world: world)
             }
+            let session = try TrainingSession(
+                world: world, runDirectory: URL(fileURLWithPath: runDirectory ?? "runs/\(model.name)"), stop: stop,
+                logInterval: logInterval, checkpointInterval: checkpointInterval, logger: logger)
+            logger.logBLASKernels(isRoot: world.isRoot)
+            try session.start(run, resume: resume)
+            let summary = try session.train(run)
             if world.isRoot {
                 print("trained \(model.name) to step \(summary.steps) in \(String(format: "%.1f", summary.seconds)) s "
                       + "(\(Int(summary.samplesPerSecond)) samples/s on \(world.size) rank(s)): \(summary.stopReason)")
-                print("checkpoint: \(checkpoint)")
+                print("checkpoint: \(session.checkpointPath)")
             }
         }
     }
@@ -266,10 +264,10 @@ struct Train: ParsableCommand {
         if let penaltyWeight { configuration.penaltyWeight = penaltyWeight }
         if let criticIterations { configuration.criticIterations = criticIterations }
         if let initialization { configuration.initialization = initialization }
-        configuration.tensorFlowAdam = !pytorchAdam
+        configuration.adamVariant = pytorchAdam ? .pytorch : .tensorflow1
         configuration.criticBatchNorm = !noCriticBatchNorm
         configuration.seed = seed
-        configuration.synchronisedBatchNorm = synchronisedBatchNorm
+        configuration.synchronizedBatchNorm = synchronizedBatchNorm
         configuration.emaDecay = emaDecay
         if let learningRateDecay { configuration.learningRateDecay = learningRateDecay }
         configuration.checkpointInterval = checkpointInterval

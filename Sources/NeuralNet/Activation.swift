@@ -29,7 +29,7 @@ public final class Activation: Layer {
         inputShape = shape
     }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) {
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) throws {
         let count = batch * inputCount
         switch function {
         case .relu:
@@ -65,7 +65,7 @@ public final class Activation: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
         outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
         batch: Int, accumulateParameterGradients: Bool
-    ) {
+    ) throws {
         guard let dx else { return }
         multiplyByDerivative(dy, x, y, dx, count: batch * inputCount)
     }
@@ -76,7 +76,7 @@ public final class Activation: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
         inputGradientAdjoint dxBar: UnsafePointer<Float>, outputGradientAdjoint dyBar: UnsafeMutablePointer<Float>,
         inputAdjoint xBar: UnsafeMutablePointer<Float>?, batch: Int
-    ) {
+    ) throws {
         let count = batch * inputCount
         multiplyByDerivative(dxBar, x, y, dyBar, count: count)
         guard let xBar else { return }
@@ -110,7 +110,7 @@ public final class Reshape: Layer {
         self.init(from: shape, to: [shape.reduce(1, *)])
     }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) {
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) throws {
         y.update(from: x, count: batch * inputCount)
     }
 
@@ -118,7 +118,7 @@ public final class Reshape: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
         outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
         batch: Int, accumulateParameterGradients: Bool
-    ) {
+    ) throws {
         dx?.update(from: dy, count: batch * inputCount)
     }
 
@@ -126,7 +126,7 @@ public final class Reshape: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
         inputGradientAdjoint dxBar: UnsafePointer<Float>, outputGradientAdjoint dyBar: UnsafeMutablePointer<Float>,
         inputAdjoint xBar: UnsafeMutablePointer<Float>?, batch: Int
-    ) {
+    ) throws {
         dyBar.update(from: dxBar, count: batch * inputCount)
     }
 }

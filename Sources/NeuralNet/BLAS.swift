@@ -12,7 +12,7 @@ public enum GEMMOperations {
 /// Row-major single-precision GEMM, `C = alpha · op(A) · op(B) + beta · C` with `op(A)` of shape
 /// `[m, k]` and `op(B)` of shape `[k, n]`.
 @inline(__always)
-func gemm(
+package func gemm(
     transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
     _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
     beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int

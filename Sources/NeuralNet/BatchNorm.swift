@@ -4,14 +4,11 @@
 /// Training mode uses the batch's mean and (biased) variance and updates the running averages
 /// `r ← decay·r + (1 − decay)·batch value` (TF's `moving_mean`/`moving_variance`, decay 0.9);
 /// inference mode uses the running averages. The running averages live in the store's state
-/// buffer. With ``statisticsHook`` set (synchronised batch norm), every per-channel sum — the
-/// forward moments, the two backward sums and the five double-backward sums — is handed to the
-/// hook as `[sums…, elementCount]`, which must replace it with the sum over ranks (one allreduce),
-/// so each rank sees the statistics of the global batch.
+/// buffer. With a ``reducer`` (synchronised batch norm), every per-channel sum — the forward
+/// moments, the two backward sums and the five double-backward sums — is summed over the
+/// replicas together with the element count (one reduction of `[sums…, elementCount]`), so each
+/// replica sees the statistics of the global batch.
 public final class BatchNorm: Layer {
-    /// Sums per-channel statistics across ranks in place; the last element is the element count.
-    public typealias StatisticsHook = (UnsafeMutableBufferPointer<Float>) -> Void
-
     public let inputShape: [Int]
     public var outputShape: [Int] { inputShape }
     public var backwardDependsOnInput: Bool { true }
@@ -29,8 +26,8 @@ public final class BatchNorm: Layer {
     public let runningMean: ParameterSlice
     /// Running variance (state), `[channels]`.
     public let runningVariance: ParameterSlice
-    /// Cross-rank reduction of the statistics (nil: per-rank statistics).
-    public var statisticsHook: StatisticsHook?
+    /// Sums the statistics over the replicas (nil: each replica normalises with its own batch).
+    public var reducer: (any Reducer)?
 
     private let store: ParameterStore
     private let positions: Int
@@ -38,7 +35,7 @@ public final class BatchNorm: Layer {
     private let mean: FloatBuffer
     private let inverseDeviation: FloatBuffer
     private var lastMode = Mode.training
-    /// Eight per-channel Double accumulators and the hook's Float exchange buffer.
+    /// Eight per-channel Double accumulators and the reducer's Float exchange buffer.
     private let sums: UnsafeMutableBufferPointer<Double>
     private let exchange: FloatBuffer
 
@@ -66,19 +63,19 @@ public final class BatchNorm: Layer {
     deinit { sums.deallocate() }
 
     /// Replaces `sums[0 ..< count]` by their cross-rank totals and returns the total element
-    /// count (`elements` without a hook).
+    /// count (`elements` without a reducer).
     @inline(__always)
-    private func reduce(count: Int, elements: Int) -> Double {
-        guard let statisticsHook else { return Double(elements) }
+    private func reduce(count: Int, elements: Int) throws -> Double {
+        guard let reducer else { return Double(elements) }
         let buffer = exchange.pointer
         for i in 0 ..< count { buffer[i] = Float(sums[i]) }
         buffer[count] = Float(elements)
-        statisticsHook(UnsafeMutableBufferPointer(start: buffer, count: count + 1))
+        try reducer.sum(UnsafeMutableBufferPointer(start: buffer, count: count + 1))
         for i in 0 ..< count { sums[i] = Double(buffer[i]) }
         return Double(buffer[count])
     }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) {
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) throws {
         let (c, rows) = (channels, batch * positions)
         let mu = mean.pointer, inverse = inverseDeviation.pointer
         lastMode = mode
@@ -90,7 +87,7 @@ public final class BatchNorm: Layer {
                 let row = x + r * c
                 for j in 0 ..< c { s[j] += Double(row[j]) }
             }
-            let total = reduce(count: c, elements: rows)
+            let total = try reduce(count: c, elements: rows)
             for j in 0 ..< c { mu[j] = Float(s[j] / total) }
             s.update(repeating: 0, count: c)
             for r in 0 ..< rows {
@@ -100,7 +97,7 @@ public final class BatchNorm: Layer {
                     s[j] += Double(d * d)
                 }
             }
-            _ = reduce(count: c, elements: rows)
+            _ = try reduce(count: c, elements: rows)
             let runMean = store.state(runningMean), runVariance = store.state(runningVariance)
             for j in 0 ..< c {
                 let variance = Float(s[j] / total)
@@ -132,7 +129,7 @@ public final class BatchNorm: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
         outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
         batch: Int, accumulateParameterGradients: Bool
-    ) {
+    ) throws {
         let (c, rows) = (channels, batch * positions)
         let mu = mean.pointer, inverse = inverseDeviation.pointer, gamma = store.parameter(scale)
         let s = sums.baseAddress!
@@ -161,7 +158,7 @@ public final class BatchNorm: Layer {
             }
         case .training:
             // dx = γ r (dy − mean(dy) − x̂ · mean(dy x̂)), means over the (global) batch.
-            let total = reduce(count: 2 * c, elements: rows)
+            let total = try reduce(count: 2 * c, elements: rows)
             let meanGradient = exchange.pointer, meanProduct = exchange.pointer + c, a = exchange.pointer + 2 * c
             for j in 0 ..< c {
                 meanGradient[j] = Float(s[j] / total)
@@ -189,7 +186,7 @@ public final class BatchNorm: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
         inputGradientAdjoint dxBar: UnsafePointer<Float>, outputGradientAdjoint dyBar: UnsafeMutablePointer<Float>,
         inputAdjoint xBar: UnsafeMutablePointer<Float>?, batch: Int
-    ) {
+    ) throws {
         let (c, rows) = (channels, batch * positions)
         let mu = mean.pointer, inverse = inverseDeviation.pointer, gamma = store.parameter(scale)
         let dGamma = store.gradient(scale)
@@ -223,7 +220,7 @@ public final class BatchNorm: Layer {
         // Keep the local Σa, Σa x̂, Σa dy for γ̄ (a per-rank gradient), then take global means.
         let local = s + 5 * c
         local.update(from: s + 2 * c, count: 3 * c)
-        let total = reduce(count: 5 * c, elements: rows)
+        let total = try reduce(count: 5 * c, elements: rows)
         let m = exchange.pointer  // m[k·c + j] = k-th mean of channel j
         for k in 0 ..< 5 {
             for j in 0 ..< c { m[k * c + j] = Float(s[k * c + j] / total) }

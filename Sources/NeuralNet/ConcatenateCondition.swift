@@ -39,7 +39,7 @@ public final class ConcatenateCondition: Layer {
         }
     }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) {
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) throws {
         let features = inputShape[0], width = outputShape[0]
         for i in 0 ..< batch {
             (y + i * width).update(from: x + i * features, count: features)
@@ -52,7 +52,7 @@ public final class ConcatenateCondition: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
         outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
         batch: Int, accumulateParameterGradients: Bool
-    ) {
+    ) throws {
         guard let dx else { return }
         let features = inputShape[0], width = outputShape[0]
         for i in 0 ..< batch { (dx + i * features).update(from: dy + i * width, count: features) }
@@ -64,7 +64,7 @@ public final class ConcatenateCondition: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
         inputGradientAdjoint dxBar: UnsafePointer<Float>, outputGradientAdjoint dyBar: UnsafeMutablePointer<Float>,
         inputAdjoint xBar: UnsafeMutablePointer<Float>?, batch: Int
-    ) {
+    ) throws {
         let features = inputShape[0], width = outputShape[0]
         for i in 0 ..< batch {
             (dyBar + i * width).update(from: dxBar + i * features, count: features)

@@ -38,7 +38,7 @@ public final class Conv2d: Layer {
         columns = FloatBuffer(count: samplesPerChunk * geometry.placements * geometry.patchCount)
     }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) {
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) throws {
         let (patch, cout) = (geometry.patchCount, outputChannels)
         for start in stride(from: 0, to: batch, by: samplesPerChunk) {
             let count = Swift.min(samplesPerChunk, batch - start)
@@ -55,7 +55,7 @@ public final class Conv2d: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
         outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
         batch: Int, accumulateParameterGradients: Bool
-    ) {
+    ) throws {
         let (patch, cout) = (geometry.patchCount, outputChannels)
         for start in stride(from: 0, to: batch, by: samplesPerChunk) {
             let count = Swift.min(samplesPerChunk, batch - start)
@@ -83,7 +83,7 @@ public final class Conv2d: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
         inputGradientAdjoint dxBar: UnsafePointer<Float>, outputGradientAdjoint dyBar: UnsafeMutablePointer<Float>,
         inputAdjoint xBar: UnsafeMutablePointer<Float>?, batch: Int
-    ) {
+    ) throws {
         let (patch, cout) = (geometry.patchCount, outputChannels)
         for start in stride(from: 0, to: batch, by: samplesPerChunk) {
             let count = Swift.min(samplesPerChunk, batch - start)

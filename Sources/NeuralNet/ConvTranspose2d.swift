@@ -43,7 +43,7 @@ public final class ConvTranspose2d: Layer {
         columns = FloatBuffer(count: samplesPerChunk * geometry.placements * geometry.patchCount)
     }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) {
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) throws {
         let (patch, cin, cout) = (geometry.patchCount, inputChannels, geometry.channels)
         for start in stride(from: 0, to: batch, by: samplesPerChunk) {
             let count = Swift.min(samplesPerChunk, batch - start)
@@ -60,7 +60,7 @@ public final class ConvTranspose2d: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
         outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
         batch: Int, accumulateParameterGradients: Bool
-    ) {
+    ) throws {
         guard dx != nil || accumulateParameterGradients else { return }
         let (patch, cin, cout) = (geometry.patchCount, inputChannels, geometry.channels)
         for start in stride(from: 0, to: batch, by: samplesPerChunk) {
@@ -87,7 +87,7 @@ public final class ConvTranspose2d: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
         inputGradientAdjoint dxBar: UnsafePointer<Float>, outputGradientAdjoint dyBar: UnsafeMutablePointer<Float>,
         inputAdjoint xBar: UnsafeMutablePointer<Float>?, batch: Int
-    ) {
+    ) throws {
         let (patch, cin) = (geometry.patchCount, inputChannels)
         for start in stride(from: 0, to: batch, by: samplesPerChunk) {
             let count = Swift.min(samplesPerChunk, batch - start)

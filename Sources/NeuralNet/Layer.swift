@@ -35,7 +35,7 @@ public protocol Layer: AnyObject {
 
     /// `y = f(x)` for `batch` samples. `mode` selects batch statistics (training) or running
     /// averages (inference) in batch norm.
-    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode)
+    func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) throws
 
     /// Writes `dx = J_xᵀ dy` (skipped when `dx` is nil) and, if `accumulateParameterGradients`,
     /// adds `J_θᵀ dy` into the store's gradients. `x` and `y` are the last `forward`'s.
@@ -43,7 +43,7 @@ public protocol Layer: AnyObject {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
         outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
         batch: Int, accumulateParameterGradients: Bool
-    )
+    ) throws
 
     /// Reverse-mode differentiation of `backward` (double backward): given `dxBar`, the adjoint of
     /// `dx = B(x, θ, dy)`, writes `dyBar = J_x dxBar`, accumulates `∂⟨B, dxBar⟩/∂θ` into the
@@ -52,7 +52,7 @@ public protocol Layer: AnyObject {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
         inputGradientAdjoint dxBar: UnsafePointer<Float>, outputGradientAdjoint dyBar: UnsafeMutablePointer<Float>,
         inputAdjoint xBar: UnsafeMutablePointer<Float>?, batch: Int
-    )
+    ) throws
 }
 
 extension Layer {

@@ -34,7 +34,7 @@ public final class LayerNorm: Layer {
         inverseDeviation = FloatBuffer(count: maxBatch)
     }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) {
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) throws {
         let features = inputShape[0]
         let gamma = store.parameter(scale), beta = store.parameter(shift)
         let inverseFeatures = 1 / Float(features)
@@ -55,7 +55,7 @@ public final class LayerNorm: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
         outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
         batch: Int, accumulateParameterGradients: Bool
-    ) {
+    ) throws {
         let features = inputShape[0]
         let gamma = store.parameter(scale), dGamma = store.gradient(scale), dBeta = store.gradient(shift)
         let inverseFeatures = 1 / Float(features)
@@ -87,7 +87,7 @@ public final class LayerNorm: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
         inputGradientAdjoint dxBar: UnsafePointer<Float>, outputGradientAdjoint dyBar: UnsafeMutablePointer<Float>,
         inputAdjoint xBar: UnsafeMutablePointer<Float>?, batch: Int
-    ) {
+    ) throws {
         let features = inputShape[0]
         let gamma = store.parameter(scale), dGamma = store.gradient(scale)
         let count = Float(features), inverseFeatures = 1 / count

@@ -21,7 +21,7 @@ public final class Linear: Layer {
         bias = store.addParameter(name: "\(name).bias", shape: [outputCount], role: .bias)
     }
 
-    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) {
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) throws {
         let (n, m) = (inputShape[0], outputShape[0])
         broadcastRows(store.parameter(bias), rows: batch, columns: m, into: y)
         gemm(m: batch, n: m, k: n, x, lda: n, store.parameter(weight), ldb: m, beta: 1, y, ldc: m)
@@ -31,7 +31,7 @@ public final class Linear: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>,
         outputGradient dy: UnsafePointer<Float>, inputGradient dx: UnsafeMutablePointer<Float>?,
         batch: Int, accumulateParameterGradients: Bool
-    ) {
+    ) throws {
         let (n, m) = (inputShape[0], outputShape[0])
         if accumulateParameterGradients {
             gemm(transposeA: true, m: n, n: m, k: batch, x, lda: n, dy, ldb: m, beta: 1, store.gradient(weight), ldc: m)
@@ -47,7 +47,7 @@ public final class Linear: Layer {
         input x: UnsafePointer<Float>, output y: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>,
         inputGradientAdjoint dxBar: UnsafePointer<Float>, outputGradientAdjoint dyBar: UnsafeMutablePointer<Float>,
         inputAdjoint xBar: UnsafeMutablePointer<Float>?, batch: Int
-    ) {
+    ) throws {
         let (n, m) = (inputShape[0], outputShape[0])
         gemm(m: batch, n: m, k: n, dxBar, lda: n, store.parameter(weight), ldb: m, beta: 0, dyBar, ldc: m)
         gemm(transposeA: true, m: n, n: m, k: batch, dxBar, lda: n, dy, ldb: m, beta: 1, store.gradient(weight), ldc: m)

@@ -97,20 +97,20 @@ public enum Loss {
     /// MatGAN batch of 1024 samples has Σ B ≈ 4,000, so s = 1 shifts the loss by < 3e-4.
     /// Gradient: `∂L/∂A_i = −2 B_i / D + N / D²` with N = 2 Σ A·B + s, D = Σ A + Σ B + s.
     ///
-    /// Under data parallelism the batch is split over ranks: `reduceSums` receives this rank's
-    /// `[Σ A·B, Σ A + Σ B]` and must replace them with the sums over all ranks (one allreduce),
-    /// so the loss and gradient are those of the global batch.
+    /// Under data parallelism the batch is split over replicas: `reducer` sums this replica's
+    /// `[Σ A·B, Σ A + Σ B]` over all of them (one reduction), so the loss and gradient are those of
+    /// the global batch.
     public static func negativeDice(
         prediction: UnsafePointer<Float>, target: UnsafePointer<Float>, count: Int,
         smoothing: Float = 1, gradient: UnsafeMutablePointer<Float>? = nil,
-        reduceSums: ((inout SIMD2<Double>) -> Void)? = nil
-    ) -> Float {
+        reducer: any Reducer = SingleReplica()
+    ) throws -> Float {
         var sums = SIMD2<Double>(0, 0)
         for i in 0..<count {
             sums[0] += Double(prediction[i] * target[i])
             sums[1] += Double(prediction[i]) + Double(target[i])
         }
-        reduceSums?(&sums)
+        try withUnsafeMutableBytes(of: &sums) { try reducer.sum($0.bindMemory(to: Double.self)) }
         let overlap = sums[0], total = sums[1] + Double(smoothing)
         let numerator = 2 * overlap + Double(smoothing)
         if let gradient {

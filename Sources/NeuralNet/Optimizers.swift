@@ -118,7 +118,7 @@ public struct LearningRateSchedule: Sendable {
 ///   where `sqrt(v̂)` is comparable to `ε`, i.e. for parameters with nearly zero gradients.
 public final class Adam: Optimizer, @unchecked Sendable {
     /// Where ε enters the update (see the type's documentation).
-    public enum Variant: Sendable, Equatable {
+    public enum Variant: String, Codable, Sendable, Equatable {
         case pytorch
         case tensorflow1
     }

@@ -52,15 +52,21 @@ public final class Sequential: @unchecked Sendable {
     /// Gradient with respect to the input written by the last backward pass that asked for it.
     public var inputGradient: UnsafeMutablePointer<Float> { gradientBuffers.gradients[0].pointer }
 
+    /// Makes every batch-norm layer sum its statistics over the replicas of `reducer`
+    /// (synchronised batch norm), or, with `nil`, normalise each replica's batch on its own.
+    public func synchronizeBatchNorm(over reducer: (any Reducer)?) {
+        for case let layer as BatchNorm in layers { layer.reducer = reducer }
+    }
+
     /// Runs all layers on `batch` samples at `x` (which must stay valid until the matching
     /// backward pass) and returns the output buffer (also ``output``).
     @discardableResult
-    public func forward(_ x: UnsafePointer<Float>, batch: Int, mode: Mode) -> UnsafeMutablePointer<Float> {
+    public func forward(_ x: UnsafePointer<Float>, batch: Int, mode: Mode) throws -> UnsafeMutablePointer<Float> {
         precondition(batch > 0 && batch <= maxBatch, "Sequential.forward: batch \(batch) outside 1...\(maxBatch)")
         lastInput = x
         lastBatch = batch
         for k in layers.indices {
-            layers[k].forward(input(of: k), activations[k].pointer, batch: batch, mode: mode)
+            try layers[k].forward(input(of: k), activations[k].pointer, batch: batch, mode: mode)
         }
         return output
     }
@@ -71,13 +77,13 @@ public final class Sequential: @unchecked Sendable {
     public func backward(
         outputGradient: UnsafePointer<Float>, computeInputGradient: Bool = false,
         accumulateParameterGradients: Bool = true
-    ) {
+    ) throws {
         precondition(lastInput != nil, "Sequential.backward: no forward pass to differentiate")
         let gradients = gradientBuffers.gradients
         var upstream = outputGradient
         for k in layers.indices.reversed() {
             let dx = (k == 0 && !computeInputGradient) ? nil : gradients[k].pointer
-            layers[k].backward(input: input(of: k), output: activations[k].pointer, outputGradient: upstream,
+            try layers[k].backward(input: input(of: k), output: activations[k].pointer, outputGradient: upstream,
                                inputGradient: dx, batch: lastBatch,
                                accumulateParameterGradients: accumulateParameterGradients)
             if let dx { upstream = UnsafePointer(dx) }
@@ -91,14 +97,14 @@ public final class Sequential: @unchecked Sendable {
     /// differentiated, including through batch statistics) and returns `L`. Per-sample norms run
     /// over all input elements; the output must be one value per sample.
     @discardableResult
-    public func accumulateGradientPenalty(weight: Float) -> Float {
+    public func accumulateGradientPenalty(weight: Float) throws -> Float {
         precondition(outputCount == 1, "Sequential.accumulateGradientPenalty: critic output must be 1 value per sample, got \(outputShape)")
         let batch = lastBatch
         let buffers = gradientBuffers
         let (gradients, inputAdjoints, ones) = (buffers.gradients, buffers.inputAdjoints, buffers.ones)
         // 1. g = ∂ΣD/∂x̂ through an ordinary backward that leaves the parameter gradients alone;
         //    every layer's output gradient stays in `gradients[k + 1]` for step 3.
-        backward(outputGradient: ones.pointer, computeInputGradient: true, accumulateParameterGradients: false)
+        try backward(outputGradient: ones.pointer, computeInputGradient: true, accumulateParameterGradients: false)
 
         // 2. The penalty and its gradient with respect to g.
         let width = inputCount
@@ -121,7 +127,7 @@ public final class Sequential: @unchecked Sendable {
         //    its dx into the adjoint of its dy, adds its θ̄ and, if it has one, records x̄.
         for k in layers.indices {
             let dy = k == layers.count - 1 ? UnsafePointer(ones.pointer) : UnsafePointer(gradients[k + 1].pointer)
-            layers[k].backwardOfBackward(
+            try layers[k].backwardOfBackward(
                 input: input(of: k), output: activations[k].pointer, outputGradient: dy,
                 inputGradientAdjoint: gBar, outputGradientAdjoint: next,
                 inputAdjoint: inputAdjoints[k]?.pointer, batch: batch)
@@ -134,7 +140,7 @@ public final class Sequential: @unchecked Sendable {
             var upstream = UnsafePointer(inputAdjoints[top]!.pointer)
             for k in stride(from: top - 1, through: 0, by: -1) {
                 let dx = k == 0 ? nil : gradients[k].pointer
-                layers[k].backward(input: input(of: k), output: activations[k].pointer, outputGradient: upstream,
+                try layers[k].backward(input: input(of: k), output: activations[k].pointer, outputGradient: upstream,
                                    inputGradient: dx, batch: batch, accumulateParameterGradients: true)
                 guard let dx else { break }
                 if let xBar = inputAdjoints[k]?.pointer {

@@ -10,11 +10,11 @@ import Random
 /// `L_G = −mean D(G(z))`. Noise is `z ~ N(0, 1)`. ``criticIterations`` critic updates (each on its
 /// own real batch) precede each generator update.
 ///
-/// Data parallelism plugs in through two hooks: ``gradientHook`` receives each model's flat
-/// gradient buffer right before its optimizer step (an allreduce-mean), ``batchNormHook`` is
-/// installed in every batch-norm layer of both networks (synchronised batch norm). All buffers
+/// Data parallelism plugs in through ``reducer``: each model's flat gradient buffer is averaged
+/// over the replicas right before its optimizer step (for synchronised batch norm, install the
+/// same reducer in both networks with ``Sequential/synchronizeBatchNorm(over:)``). All buffers
 /// are allocated in `init`; steps allocate nothing.
-public final class WassersteinGP: @unchecked Sendable {
+public final class WassersteinGP {
     /// Maps noise `[noiseCount]` to samples `[sampleCount]`.
     public let generator: Sequential
     /// Maps samples to one score each.
@@ -27,16 +27,9 @@ public final class WassersteinGP: @unchecked Sendable {
     public var penaltyWeight: Float
     /// Critic updates per generator update (see ``train(batch:realBatch:)``).
     public var criticIterations: Int
-    /// Called on `store.gradients` of the model about to be updated (critic, then generator).
-    public var gradientHook: ((UnsafeMutableBufferPointer<Float>) -> Void)?
-    /// Cross-rank reduction of batch-norm statistics, installed in every BN layer of both networks.
-    public var batchNormHook: BatchNorm.StatisticsHook? {
-        didSet {
-            for layer in generator.layers + critic.layers {
-                (layer as? BatchNorm)?.statisticsHook = batchNormHook
-            }
-        }
-    }
+    /// Averages `store.gradients` of the model about to be updated (critic, then generator) over
+    /// the data-parallel replicas.
+    public var reducer: any Reducer
     /// Noise and interpolation weights, addressed by update and global sample index; each
     /// critic or generator update advances ``SampleRandomness/update``.
     public var randomness: SampleRandomness
@@ -58,6 +51,12 @@ public final class WassersteinGP: @unchecked Sendable {
         public var loss: Float { fakeScore - realScore + penalty }
         /// `realScore − fakeScore`, the Wasserstein-1 estimate.
         public var wassersteinEstimate: Float { realScore - fakeScore }
+
+        public init(realScore: Float, fakeScore: Float, penalty: Float) {
+            self.realScore = realScore
+            self.fakeScore = fakeScore
+            self.penalty = penalty
+        }
     }
 
     /// Losses of one ``train(batch:realBatch:)`` call: the last critic update and the generator's.
@@ -73,7 +72,8 @@ public final class WassersteinGP: @unchecked Sendable {
     /// batch (`maxBatch`).
     public init(
         generator: Sequential, critic: Sequential, generatorOptimizer: any Optimizer, criticOptimizer: any Optimizer,
-        penaltyWeight: Float = 10, criticIterations: Int = 1, randomness: SampleRandomness
+        penaltyWeight: Float = 10, criticIterations: Int = 1, randomness: SampleRandomness,
+        reducer: any Reducer = SingleReplica()
     ) {
         precondition(generator.outputCount == critic.inputCount,
                      "WassersteinGP: generator output \(generator.outputShape) does not fit critic input \(critic.inputShape)")
@@ -89,6 +89,7 @@ public final class WassersteinGP: @unchecked Sendable {
         self.penaltyWeight = penaltyWeight
         self.criticIterations = criticIterations
         self.randomness = randomness
+        self.reducer = reducer
         let maxBatch = Swift.min(generator.maxBatch, critic.maxBatch)
         noise = FloatBuffer(count: maxBatch * generator.inputCount)
         interpolates = FloatBuffer(count: maxBatch * critic.inputCount)
@@ -102,23 +103,23 @@ public final class WassersteinGP: @unchecked Sendable {
     /// `criticIterations` critic updates, each on the `batch` samples `realBatch(i)` returns for
     /// i = 0, 1, … (valid until the next call), then one generator update.
     @discardableResult
-    public func train(batch: Int, realBatch: (Int) -> UnsafePointer<Float>) -> Iteration {
+    public func train(batch: Int, realBatch: (Int) throws -> UnsafePointer<Float>) throws -> Iteration {
         var last = CriticUpdate(realScore: 0, fakeScore: 0, penalty: 0)
         for i in 0 ..< criticIterations {
-            last = updateCritic(real: realBatch(i), batch: batch)
+            last = try updateCritic(real: try realBatch(i), batch: batch)
         }
-        return Iteration(critic: last, generatorLoss: updateGenerator(batch: batch))
+        return Iteration(critic: last, generatorLoss: try updateGenerator(batch: batch))
     }
 
     /// One critic update on `batch` real samples.
     @discardableResult
-    public func updateCritic(real: UnsafePointer<Float>, batch: Int) -> CriticUpdate {
+    public func updateCritic(real: UnsafePointer<Float>, batch: Int) throws -> CriticUpdate {
         precondition(batch > 0 && batch <= maxBatch, "WassersteinGP: batch \(batch) outside 1...\(maxBatch)")
-        let fake = sampleGenerator(batch: batch, purpose: .criticNoise)
+        let fake = try sampleGenerator(batch: batch, purpose: .criticNoise)
         let store = critic.store
         store.zeroGradients()
-        let realScore = scoreAndBackpropagate(real, batch: batch, gradient: -1 / Float(batch))
-        let fakeScore = scoreAndBackpropagate(fake, batch: batch, gradient: 1 / Float(batch))
+        let realScore = try scoreAndBackpropagate(real, batch: batch, gradient: -1 / Float(batch))
+        let fakeScore = try scoreAndBackpropagate(fake, batch: batch, gradient: 1 / Float(batch))
 
         let width = critic.inputCount
         randomness.fillUniform(weights.pointer, count: batch, purpose: .interpolation)
@@ -128,46 +129,46 @@ public final class WassersteinGP: @unchecked Sendable {
             let e = weights.pointer[i]
             for j in i * width ..< (i + 1) * width { x[j] = real[j] + e * (fake[j] - real[j]) }
         }
-        critic.forward(x, batch: batch, mode: .training)
-        let penalty = critic.accumulateGradientPenalty(weight: penaltyWeight)
+        try critic.forward(x, batch: batch, mode: .training)
+        let penalty = try critic.accumulateGradientPenalty(weight: penaltyWeight)
 
-        gradientHook?(store.gradients)
+        try reducer.mean(store.gradients)
         criticOptimizer.step(store)
         return CriticUpdate(realScore: realScore, fakeScore: fakeScore, penalty: penalty)
     }
 
     /// One generator update on `batch` noise samples; returns `−mean D(G(z))`.
     @discardableResult
-    public func updateGenerator(batch: Int) -> Float {
+    public func updateGenerator(batch: Int) throws -> Float {
         precondition(batch > 0 && batch <= maxBatch, "WassersteinGP: batch \(batch) outside 1...\(maxBatch)")
-        let fake = sampleGenerator(batch: batch, purpose: .generatorNoise)
+        let fake = try sampleGenerator(batch: batch, purpose: .generatorNoise)
         randomness.update += 1
-        let score = critic.forward(fake, batch: batch, mode: .training)
+        let score = try critic.forward(fake, batch: batch, mode: .training)
         var total = 0.0
         for i in 0 ..< batch { total += Double(score[i]) }
         outputGradient.pointer.update(repeating: -1 / Float(batch), count: batch)
-        critic.backward(outputGradient: outputGradient.pointer, computeInputGradient: true, accumulateParameterGradients: false)
+        try critic.backward(outputGradient: outputGradient.pointer, computeInputGradient: true, accumulateParameterGradients: false)
         generator.store.zeroGradients()
-        generator.backward(outputGradient: critic.inputGradient)
-        gradientHook?(generator.store.gradients)
+        try generator.backward(outputGradient: critic.inputGradient)
+        try reducer.mean(generator.store.gradients)
         generatorOptimizer.step(generator.store)
         return Float(-total / Double(batch))
     }
 
     /// Draws z ~ N(0, 1) and runs the generator in training mode; returns its output buffer.
-    private func sampleGenerator(batch: Int, purpose: SampleRandomness.Purpose) -> UnsafeMutablePointer<Float> {
+    private func sampleGenerator(batch: Int, purpose: SampleRandomness.Purpose) throws -> UnsafeMutablePointer<Float> {
         randomness.fillNormal(noise.pointer, rows: batch, width: generator.inputCount, purpose: purpose)
-        return generator.forward(noise.pointer, batch: batch, mode: .training)
+        return try generator.forward(noise.pointer, batch: batch, mode: .training)
     }
 
     /// Critic forward on `samples`, backward of `gradient · ΣD` into the critic's gradients;
     /// returns mean D.
-    private func scoreAndBackpropagate(_ samples: UnsafePointer<Float>, batch: Int, gradient: Float) -> Float {
-        let score = critic.forward(samples, batch: batch, mode: .training)
+    private func scoreAndBackpropagate(_ samples: UnsafePointer<Float>, batch: Int, gradient: Float) throws -> Float {
+        let score = try critic.forward(samples, batch: batch, mode: .training)
         var total = 0.0
         for i in 0 ..< batch { total += Double(score[i]) }
         outputGradient.pointer.update(repeating: gradient, count: batch)
-        critic.backward(outputGradient: outputGradient.pointer)
+        try critic.backward(outputGradient: outputGradient.pointer)
         return Float(total / Double(batch))
     }
 }

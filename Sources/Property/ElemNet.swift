@@ -1,6 +1,7 @@
 import Distributed
 import NeuralNet
 import Random
+import Training
 
 /// Settings of the ElemNet-style network (Jha et al. 2018): dense ReLU layers on the 86
 /// element fractions, one linear output, trained with Adam on the mean absolute error of
@@ -50,17 +51,17 @@ public struct ElemNetWeights: Sendable, Equatable {
     }
 
     /// One prediction per row of `features` (``inputCount`` columns), in batches of 1,024.
-    public func predict(_ features: FeatureMatrix) -> [Float] {
+    public func predict(_ features: FeatureMatrix) throws -> [Float] {
         precondition(features.columnCount == inputCount, "ElemNet.predict: \(features.columnCount) columns, the network needs \(inputCount)")
         let batch = 1024
         let network = ElemNet.network(inputCount: inputCount, hiddenWidths: hiddenWidths, maxBatch: batch)
         _ = network.store.parameters.update(fromContentsOf: parameters)
         var output = [Float](repeating: 0, count: features.rowCount)
-        features.values.withUnsafeBufferPointer { x in
+        try features.values.withUnsafeBufferPointer { x in
             var start = 0
             while start < features.rowCount {
                 let count = min(batch, features.rowCount - start)
-                let y = network.forward(x.baseAddress! + start * inputCount, batch: count, mode: .inference)
+                let y = try network.forward(x.baseAddress! + start * inputCount, batch: count, mode: .inference)
                 for i in 0..<count { output[start + i] = targetMean + targetScale * y[i] }
                 start += count
             }
@@ -132,6 +133,7 @@ public enum ElemNet {
         let scale = variance > 0 ? variance.squareRoot() : 1
         let standardised = targets.map { Float((Double($0) - mean) / scale) }
 
+        let reducer = MPIReducer(world: world)
         let localBatch = parameters.batchSize / world.size
         let network = network(inputCount: inputCount, hiddenWidths: parameters.hiddenWidths, maxBatch: localBatch)
         let store = network.store
@@ -153,18 +155,16 @@ public enum ElemNet {
                         (batchInput.pointer + local * inputCount).update(from: x.baseAddress! + row * inputCount, count: inputCount)
                         batchTarget.pointer[local] = standardised[row]
                     }
-                    let prediction = network.forward(batchInput.pointer, batch: localBatch, mode: .training)
+                    let prediction = try network.forward(batchInput.pointer, batch: localBatch, mode: .training)
                     let loss = absoluteError(prediction: prediction, target: batchTarget.pointer, count: localBatch,
                                              gradient: outputGradient.pointer)
                     store.zeroGradients()
-                    network.backward(outputGradient: outputGradient.pointer)
-                    if world.size > 1 { try world.allreduce(store.gradients, .mean) }
+                    try network.backward(outputGradient: outputGradient.pointer)
+                    try reducer.mean(store.gradients)
                     optimizer.step(store)
                     lossSum += loss
                 }
-                var epochLoss = lossSum / Double(steps)
-                if world.size > 1 { epochLoss = try world.allreduce(epochLoss, .mean) }
-                progress?(epoch + 1, epochLoss)
+                progress?(epoch + 1, try reducer.mean(lossSum / Double(steps)))
             }
         }
         return try ElemNetWeights(inputCount: inputCount, hiddenWidths: parameters.hiddenWidths,

@@ -1,4 +1,5 @@
 import Chemistry
+import Datasets
 import HDF5
 
 /// Compositions with a target value, read from a formula CSV or a `prepare` HDF5 file, with

@@ -1,4 +1,5 @@
 import Chemistry
+import Datasets
 import Foundation
 
 /// Magpie composition descriptors (Ward et al. 2016) from the elemental property table

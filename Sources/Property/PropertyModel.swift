@@ -96,7 +96,7 @@ public struct PropertyModel: Sendable {
         }
         switch regressor {
         case .trees(let ensemble): return ensemble.predict(features)
-        case .network(let weights): return weights.predict(features)
+        case .network(let weights): return try weights.predict(features)
         }
     }
 

@@ -1,4 +1,5 @@
 import Chemistry
+import TestSupport
 import XCTest
 
 final class EncodingTests: XCTestCase {

@@ -1,4 +1,5 @@
 import NeuralNet
+import TestSupport
 import XCTest
 
 /// Finite-difference checks of every layer's backward and double backward, in training and
@@ -15,7 +16,7 @@ final class LayerGradientTests: XCTestCase {
         _ label: String, batch: Int, modes: [Mode] = [.training, .inference], awayFromZero: Bool = false,
         seed: UInt64 = 1, file: StaticString = #filePath, line: UInt = #line,
         build: (ParameterStore) -> any Layer
-    ) {
+    ) throws {
         for mode in modes {
             let store = ParameterStore()
             let layer = build(store)
@@ -30,39 +31,39 @@ final class LayerGradientTests: XCTestCase {
             let dyBar = FloatBuffer(count: outputCount), xBar = FloatBuffer(count: inputCount)
             let context = "\(label) [\(mode)]"
 
-            let objective = { () -> Double in
-                layer.forward(x.pointer, y.pointer, batch: batch, mode: mode)
+            let objective = { () throws -> Double in
+                try layer.forward(x.pointer, y.pointer, batch: batch, mode: mode)
                 return GradientCheck.dot(w.pointer, y.pointer, count: outputCount)
             }
-            let backwardObjective = { () -> Double in
-                layer.forward(x.pointer, y.pointer, batch: batch, mode: mode)
-                layer.backward(input: x.pointer, output: y.pointer, outputGradient: dy.pointer, inputGradient: dx.pointer,
+            let backwardObjective = { () throws -> Double in
+                try layer.forward(x.pointer, y.pointer, batch: batch, mode: mode)
+                try layer.backward(input: x.pointer, output: y.pointer, outputGradient: dy.pointer, inputGradient: dx.pointer,
                                batch: batch, accumulateParameterGradients: false)
                 return GradientCheck.dot(a.pointer, dx.pointer, count: inputCount)
             }
 
             // First order.
             store.zeroGradients()
-            layer.forward(x.pointer, y.pointer, batch: batch, mode: mode)
-            layer.backward(input: x.pointer, output: y.pointer, outputGradient: w.pointer, inputGradient: dx.pointer,
+            try layer.forward(x.pointer, y.pointer, batch: batch, mode: mode)
+            try layer.backward(input: x.pointer, output: y.pointer, outputGradient: w.pointer, inputGradient: dx.pointer,
                            batch: batch, accumulateParameterGradients: true)
             let xIndices = GradientCheck.sampleIndices(inputCount)
             let thetaIndices = GradientCheck.sampleIndices(store.parameterCount)
             let dxAnalytic = GradientCheck.gather(dx.pointer, xIndices)
             let dThetaAnalytic = GradientCheck.gather(store.gradients.baseAddress!, thetaIndices)
-            let dxNumeric = GradientCheck.finiteDifferences(x.pointer, at: xIndices, step: step, objective)
+            let dxNumeric = try GradientCheck.finiteDifferences(x.pointer, at: xIndices, step: step, objective)
             XCTAssertLessThan(GradientCheck.relativeError(dxAnalytic, dxNumeric), tolerance, "\(context) dx", file: file, line: line)
             if store.parameterCount > 0 {
-                let numeric = GradientCheck.finiteDifferences(store.parameters.baseAddress!, at: thetaIndices, step: step, objective)
+                let numeric = try GradientCheck.finiteDifferences(store.parameters.baseAddress!, at: thetaIndices, step: step, objective)
                 XCTAssertLessThan(GradientCheck.relativeError(dThetaAnalytic, numeric), tolerance, "\(context) dθ", file: file, line: line)
             }
 
             // Double backward.
             store.zeroGradients()
-            layer.forward(x.pointer, y.pointer, batch: batch, mode: mode)
-            layer.backward(input: x.pointer, output: y.pointer, outputGradient: dy.pointer, inputGradient: dx.pointer,
+            try layer.forward(x.pointer, y.pointer, batch: batch, mode: mode)
+            try layer.backward(input: x.pointer, output: y.pointer, outputGradient: dy.pointer, inputGradient: dx.pointer,
                            batch: batch, accumulateParameterGradients: false)
-            layer.backwardOfBackward(input: x.pointer, output: y.pointer, outputGradient: dy.pointer,
+            try layer.backwardOfBackward(input: x.pointer, output: y.pointer, outputGradient: dy.pointer,
                                      inputGradientAdjoint: a.pointer, outputGradientAdjoint: dyBar.pointer,
                                      inputAdjoint: layer.backwardDependsOnInput ? xBar.pointer : nil, batch: batch)
             let yIndices = GradientCheck.sampleIndices(outputCount)
@@ -70,66 +71,66 @@ final class LayerGradientTests: XCTestCase {
             let thetaBarAnalytic = GradientCheck.gather(store.gradients.baseAddress!, thetaIndices)
             let xBarAnalytic = layer.backwardDependsOnInput ? GradientCheck.gather(xBar.pointer, xIndices)
                                                             : [Double](repeating: 0, count: xIndices.count)
-            let dyBarNumeric = GradientCheck.finiteDifferences(dy.pointer, at: yIndices, step: step, backwardObjective)
+            let dyBarNumeric = try GradientCheck.finiteDifferences(dy.pointer, at: yIndices, step: step, backwardObjective)
             XCTAssertLessThan(GradientCheck.relativeError(dyBarAnalytic, dyBarNumeric), tolerance, "\(context) dyBar", file: file, line: line)
             if store.parameterCount > 0 {
-                let numeric = GradientCheck.finiteDifferences(store.parameters.baseAddress!, at: thetaIndices, step: step, backwardObjective)
+                let numeric = try GradientCheck.finiteDifferences(store.parameters.baseAddress!, at: thetaIndices, step: step, backwardObjective)
                 let scale = Swift.max(numeric.map(abs).max()!, 1)
                 XCTAssertLessThan(GradientCheck.relativeError(thetaBarAnalytic, numeric, floor: scale), tolerance,
                                   "\(context) θ̄", file: file, line: line)
             }
-            let xBarNumeric = GradientCheck.finiteDifferences(x.pointer, at: xIndices, step: step, backwardObjective)
+            let xBarNumeric = try GradientCheck.finiteDifferences(x.pointer, at: xIndices, step: step, backwardObjective)
             let scale = Swift.max(dyBarNumeric.map(abs).max()!, 1)
             XCTAssertLessThan(GradientCheck.relativeError(xBarAnalytic, xBarNumeric, floor: scale), tolerance,
                               "\(context) x̄", file: file, line: line)
         }
     }
 
-    func testLinear() {
-        check("Linear", batch: 3) { Linear(store: $0, name: "fc", inputCount: 5, outputCount: 4) }
+    func testLinear() throws {
+        try check("Linear", batch: 3) { Linear(store: $0, name: "fc", inputCount: 5, outputCount: 4) }
     }
 
-    func testConv2dSamePaddingStrided() {
-        check("Conv2d 3x3 s(2,1)", batch: 2) {
+    func testConv2dSamePaddingStrided() throws {
+        try check("Conv2d 3x3 s(2,1)", batch: 2) {
             Conv2d(store: $0, name: "conv", input: (5, 4, 2), outputChannels: 3, kernel: (3, 3), stride: (2, 1), maxBatch: 2)
         }
-        check("Conv2d 5x5 s(2,2)", batch: 2) {
+        try check("Conv2d 5x5 s(2,2)", batch: 2) {
             Conv2d(store: $0, name: "conv", input: (5, 4, 2), outputChannels: 3, kernel: (5, 5), stride: (2, 2), maxBatch: 2)
         }
     }
 
-    func testConv2dExplicitPaddingAndChunking() {
+    func testConv2dExplicitPaddingAndChunking() throws {
         // maxBatch 3 with a tiny budget would still be one chunk; batch 3 exercises the loop over samples.
-        check("Conv2d explicit", batch: 3) {
+        try check("Conv2d explicit", batch: 3) {
             Conv2d(store: $0, name: "conv", input: (4, 5, 1), outputChannels: 2, kernel: (2, 3), stride: (1, 2),
                    padding: .explicit(top: 1, bottom: 0, left: 0, right: 2), maxBatch: 3)
         }
     }
 
-    func testConvTranspose2d() {
-        check("ConvTranspose2d 3x3 s(2,1)", batch: 2) {
+    func testConvTranspose2d() throws {
+        try check("ConvTranspose2d 3x3 s(2,1)", batch: 2) {
             ConvTranspose2d(store: $0, name: "deconv", input: (3, 4, 3), outputChannels: 2, output: (5, 4),
                             kernel: (3, 3), stride: (2, 1), maxBatch: 2)
         }
-        check("ConvTranspose2d 5x5 s(2,2)", batch: 2) {
+        try check("ConvTranspose2d 5x5 s(2,2)", batch: 2) {
             ConvTranspose2d(store: $0, name: "deconv", input: (3, 2, 3), outputChannels: 2, output: (6, 4),
                             kernel: (5, 5), stride: (2, 2), maxBatch: 2)
         }
     }
 
-    func testBatchNormDenseAndSpatial() {
-        check("BatchNorm dense", batch: 5) { BatchNorm(store: $0, name: "bn", shape: [6]) }
-        check("BatchNorm spatial", batch: 3) { BatchNorm(store: $0, name: "bn", shape: [3, 2, 4]) }
+    func testBatchNormDenseAndSpatial() throws {
+        try check("BatchNorm dense", batch: 5) { BatchNorm(store: $0, name: "bn", shape: [6]) }
+        try check("BatchNorm spatial", batch: 3) { BatchNorm(store: $0, name: "bn", shape: [3, 2, 4]) }
     }
 
-    func testActivations() {
+    func testActivations() throws {
         for function in [ActivationFunction.relu, .leakyReLU(slope: 0.2), .sigmoid, .tanh] {
-            check("\(function)", batch: 3, modes: [.training], awayFromZero: true) { _ in Activation(function, shape: [2, 3, 2]) }
+            try check("\(function)", batch: 3, modes: [.training], awayFromZero: true) { _ in Activation(function, shape: [2, 3, 2]) }
         }
     }
 
-    func testReshape() {
-        check("Reshape", batch: 2, modes: [.training]) { _ in Reshape(flattening: [3, 2, 2]) }
+    func testReshape() throws {
+        try check("Reshape", batch: 2, modes: [.training]) { _ in Reshape(flattening: [3, 2, 2]) }
     }
 
     func testSamePaddingMatchesTensorFlow() {

@@ -1,5 +1,6 @@
 import NeuralNet
 import Random
+import TestSupport
 import XCTest
 
 /// LayerNorm against an independent Double implementation. 37 features exercise both the 16-lane
@@ -30,7 +31,7 @@ final class LayerNormTests: XCTestCase {
         return Fixture(layer: layer, store: store, x: x, gamma: gamma, beta: beta)
     }
 
-    func testParametersStartAtIdentity() {
+    func testParametersStartAtIdentity() throws {
         let store = ParameterStore()
         let layer = LayerNorm(store: store, name: "norm", features: 4, maxBatch: 1)
         store.seal()
@@ -39,31 +40,31 @@ final class LayerNormTests: XCTestCase {
         XCTAssertEqual(Array(UnsafeBufferPointer(start: store.parameter(layer.shift), count: 4)), [0, 0, 0, 0])
         // x = [1, 2, 3, 4]: mean 2.5, variance 1.25, so y = (x − 2.5)/sqrt(1.25 + 1e-5).
         var y = [Float](repeating: 0, count: 4)
-        layer.forward([1, 2, 3, 4], &y, batch: 1, mode: .training)
+        try layer.forward([1, 2, 3, 4], &y, batch: 1, mode: .training)
         let r = 1 / (1.25 + 1e-5).squareRoot()
         for (value, expected) in zip(y, [-1.5 * r, -0.5 * r, 0.5 * r, 1.5 * r]) {
             XCTAssertEqual(Double(value), expected, accuracy: 1e-6)
         }
     }
 
-    func testForwardIsTheSameInTrainingAndInference() {
+    func testForwardIsTheSameInTrainingAndInference() throws {
         let f = makeFixture(seed: 21)
         var training = [Float](repeating: 0, count: batch * features), inference = training
-        f.layer.forward(f.x, &training, batch: batch, mode: .training)
-        f.layer.forward(f.x, &inference, batch: batch, mode: .inference)
+        try f.layer.forward(f.x, &training, batch: batch, mode: .training)
+        try f.layer.forward(f.x, &inference, batch: batch, mode: .inference)
         XCTAssertEqual(training, inference)
         let reference = referenceForward(f.x.map(Double.init), f.gamma.map(Double.init), f.beta.map(Double.init))
         assertClose(training, reference, tolerance: 1e-5, "y")
     }
 
-    func testBackwardMatchesFiniteDifferences() {
+    func testBackwardMatchesFiniteDifferences() throws {
         let f = makeFixture(seed: 22)
         var stream = RandomStream(seed: 23)
         let dy = randomFloats(batch * features, in: -1...1, &stream)
         var y = [Float](repeating: 0, count: batch * features), dx = y
-        f.layer.forward(f.x, &y, batch: batch, mode: .training)
+        try f.layer.forward(f.x, &y, batch: batch, mode: .training)
         f.store.zeroGradients()
-        f.layer.backward(input: f.x, output: y, outputGradient: dy, inputGradient: &dx, batch: batch,
+        try f.layer.backward(input: f.x, output: y, outputGradient: dy, inputGradient: &dx, batch: batch,
                          accumulateParameterGradients: true)
         let x64 = f.x.map(Double.init), gamma64 = f.gamma.map(Double.init), beta64 = f.beta.map(Double.init)
         let loss = { (x: [Double], gamma: [Double], beta: [Double]) -> Double in
@@ -80,20 +81,20 @@ final class LayerNormTests: XCTestCase {
         for (a, b) in zip(referenceDx, numeric) { XCTAssertEqual(a, b, accuracy: 1e-7) }
         // Without parameter accumulation the store is left alone.
         f.store.zeroGradients()
-        f.layer.backward(input: f.x, output: y, outputGradient: dy, inputGradient: nil, batch: batch,
+        try f.layer.backward(input: f.x, output: y, outputGradient: dy, inputGradient: nil, batch: batch,
                          accumulateParameterGradients: false)
         XCTAssertTrue(f.store.gradients.allSatisfy { $0 == 0 })
     }
 
-    func testBackwardOfBackwardMatchesFiniteDifferences() {
+    func testBackwardOfBackwardMatchesFiniteDifferences() throws {
         let f = makeFixture(seed: 24)
         var stream = RandomStream(seed: 25)
         let dy = randomFloats(batch * features, in: -1...1, &stream)
         let adjoint = randomFloats(batch * features, in: -1...1, &stream)
         var y = [Float](repeating: 0, count: batch * features), dyBar = y, xBar = y
-        f.layer.forward(f.x, &y, batch: batch, mode: .training)
+        try f.layer.forward(f.x, &y, batch: batch, mode: .training)
         f.store.zeroGradients()
-        f.layer.backwardOfBackward(input: f.x, output: y, outputGradient: dy, inputGradientAdjoint: adjoint,
+        try f.layer.backwardOfBackward(input: f.x, output: y, outputGradient: dy, inputGradientAdjoint: adjoint,
                                    outputGradientAdjoint: &dyBar, inputAdjoint: &xBar, batch: batch)
         let x64 = f.x.map(Double.init), gamma64 = f.gamma.map(Double.init), beta64 = f.beta.map(Double.init)
         let dy64 = dy.map(Double.init), adjoint64 = adjoint.map(Double.init)

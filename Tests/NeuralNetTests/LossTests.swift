@@ -1,6 +1,7 @@
 import Foundation
 import NeuralNet
 import Random
+import TestSupport
 import XCTest
 
 /// Each loss is compared with an independent Double implementation of its formula: the Float value
@@ -89,22 +90,22 @@ final class LossTests: XCTestCase {
 
     func testNegativeDiceHandValues() {
         // A = B = [1, 0, 1], s = 1: −(2·2 + 1)/(2 + 2 + 1) = −1 (perfect overlap).
-        XCTAssertEqual(Loss.negativeDice(prediction: [1, 0, 1], target: [1, 0, 1], count: 3), -1, accuracy: 1e-7)
+        XCTAssertEqual(try Loss.negativeDice(prediction: [1, 0, 1], target: [1, 0, 1], count: 3), -1, accuracy: 1e-7)
         // A = [1, 1], B = [1, 0], s = 1: −(2·1 + 1)/(2 + 1 + 1) = −0.75; without smoothing −2/3.
-        XCTAssertEqual(Loss.negativeDice(prediction: [1, 1], target: [1, 0], count: 2), -0.75, accuracy: 1e-7)
-        XCTAssertEqual(Loss.negativeDice(prediction: [1, 1], target: [1, 0], count: 2, smoothing: 0), -2 / 3, accuracy: 1e-7)
+        XCTAssertEqual(try Loss.negativeDice(prediction: [1, 1], target: [1, 0], count: 2), -0.75, accuracy: 1e-7)
+        XCTAssertEqual(try Loss.negativeDice(prediction: [1, 1], target: [1, 0], count: 2, smoothing: 0), -2 / 3, accuracy: 1e-7)
         // Both all-zero: the smoothing keeps it at −1 instead of 0/0.
-        XCTAssertEqual(Loss.negativeDice(prediction: [0, 0], target: [0, 0], count: 2), -1)
+        XCTAssertEqual(try Loss.negativeDice(prediction: [0, 0], target: [0, 0], count: 2), -1)
     }
 
-    func testNegativeDiceGradient() {
+    func testNegativeDiceGradient() throws {
         var stream = RandomStream(seed: 14)
         let count = 40
         let prediction = randomFloats(count, in: 0...1, &stream)
         let target = (0..<count).map { _ in Float(stream.uniformInt(below: 4) == 0 ? 1 : 0) }
         for smoothing: Float in [1, 0.01] {
             var gradient = [Float](repeating: .nan, count: count)
-            let loss = Loss.negativeDice(prediction: prediction, target: target, count: count,
+            let loss = try Loss.negativeDice(prediction: prediction, target: target, count: count,
                                          smoothing: smoothing, gradient: &gradient)
             let reference = { (a: [Double]) -> Double in
                 let overlap = zip(a, target).reduce(0) { $0 + $1.0 * Double($1.1) }
@@ -115,8 +116,8 @@ final class LossTests: XCTestCase {
         }
     }
 
-    func testNegativeDiceOverSplitBatchMatchesWholeBatch() {
-        // Two "ranks" holding halves of the batch: with reduceSums adding the other half's sums
+    func testNegativeDiceOverSplitBatchMatchesWholeBatch() throws {
+        // Two "ranks" holding halves of the batch: with a reducer adding the other half's sums
         // (what the allreduce does), each half gets the whole batch's loss and its own part of the
         // whole batch's gradient.
         var stream = RandomStream(seed: 17)
@@ -124,7 +125,7 @@ final class LossTests: XCTestCase {
         let prediction = randomFloats(count, in: 0...1, &stream)
         let target = (0..<count).map { _ in Float(stream.uniformInt(below: 3) == 0 ? 1 : 0) }
         var whole = [Float](repeating: .nan, count: count)
-        let wholeLoss = Loss.negativeDice(prediction: prediction, target: target, count: count, gradient: &whole)
+        let wholeLoss = try Loss.negativeDice(prediction: prediction, target: target, count: count, gradient: &whole)
         let halves = [0..<(count / 2), (count / 2)..<count]
         let halfSums = halves.map { range in
             SIMD2<Double>(range.reduce(0) { $0 + Double(prediction[$1] * target[$1]) },
@@ -132,9 +133,12 @@ final class LossTests: XCTestCase {
         }
         for (rank, range) in halves.enumerated() {
             var part = [Float](repeating: .nan, count: range.count)
-            let loss = Loss.negativeDice(
+            let loss = try Loss.negativeDice(
                 prediction: Array(prediction[range]), target: Array(target[range]), count: range.count, gradient: &part,
-                reduceSums: { $0 += halfSums[1 - rank] })
+                reducer: ClosureReducer(replicaCount: 2, doubles: { sums in
+                    sums[0] += halfSums[1 - rank][0]
+                    sums[1] += halfSums[1 - rank][1]
+                }))
             XCTAssertEqual(loss, wholeLoss, accuracy: 1e-6)
             for (value, expected) in zip(part, whole[range]) { XCTAssertEqual(value, expected, accuracy: 1e-7) }
         }

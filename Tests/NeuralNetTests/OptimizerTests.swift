@@ -1,4 +1,5 @@
 import NeuralNet
+import TestSupport
 import XCTest
 
 /// Optimizer updates against values computed by hand in float64 (numpy) with the frameworks'

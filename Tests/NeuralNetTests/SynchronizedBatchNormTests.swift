@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import TestSupport
 import XCTest
 
 /// Synchronised batch norm: two "ranks" (threads) each normalise half of a batch, with a
@@ -45,14 +46,14 @@ final class SynchronizedBatchNormTests: XCTestCase {
 
         /// Forward, backward and double backward on samples `offset ..< offset + samples`; records
         /// y, dx, dyBar, xBar, the parameter gradients and the running averages.
-        func run(x: FloatBuffer, dy: FloatBuffer, a: FloatBuffer, offset: Int, samples: Int) {
+        func run(x: FloatBuffer, dy: FloatBuffer, a: FloatBuffer, offset: Int, samples: Int) throws {
             let count = layer.inputCount, n = samples * count
             let y = FloatBuffer(count: n), dx = FloatBuffer(count: n), dyBar = FloatBuffer(count: n), xBar = FloatBuffer(count: n)
             let start = offset * count
-            layer.forward(x.pointer + start, y.pointer, batch: samples, mode: .training)
-            layer.backward(input: x.pointer + start, output: y.pointer, outputGradient: dy.pointer + start,
+            try layer.forward(x.pointer + start, y.pointer, batch: samples, mode: .training)
+            try layer.backward(input: x.pointer + start, output: y.pointer, outputGradient: dy.pointer + start,
                            inputGradient: dx.pointer, batch: samples, accumulateParameterGradients: true)
-            layer.backwardOfBackward(input: x.pointer + start, output: y.pointer, outputGradient: dy.pointer + start,
+            try layer.backwardOfBackward(input: x.pointer + start, output: y.pointer, outputGradient: dy.pointer + start,
                                      inputGradientAdjoint: a.pointer + start, outputGradientAdjoint: dyBar.pointer,
                                      inputAdjoint: xBar.pointer, batch: samples)
             results = [Array(y.storage), Array(dx.storage), Array(dyBar.storage), Array(xBar.storage),
@@ -60,7 +61,7 @@ final class SynchronizedBatchNormTests: XCTestCase {
         }
     }
 
-    func testTwoRanksMatchOneLayerOnTheWholeBatch() {
+    func testTwoRanksMatchOneLayerOnTheWholeBatch() throws {
         let shape = [2, 3, 4], half = 3, batch = 2 * half
         let count = shape.reduce(1, *)
         let x = GradientCheck.randomBuffer(batch * count, seed: 41)
@@ -68,14 +69,14 @@ final class SynchronizedBatchNormTests: XCTestCase {
         let a = GradientCheck.randomBuffer(batch * count, seed: 43)
 
         let whole = Rank(shape: shape)
-        whole.run(x: x, dy: dy, a: a, offset: 0, samples: batch)
+        try whole.run(x: x, dy: dy, a: a, offset: 0, samples: batch)
         let expected = whole.results
 
         let reduction = PairReduction()
         let ranks = [Rank(shape: shape), Rank(shape: shape)]
-        for rank in ranks { rank.layer.statisticsHook = { reduction.sum($0) } }
+        for rank in ranks { rank.layer.reducer = ClosureReducer(replicaCount: 2, floats: { reduction.sum($0) }) }
         DispatchQueue.concurrentPerform(iterations: 2) { index in
-            ranks[index].run(x: x, dy: dy, a: a, offset: index * half, samples: half)
+            do { try ranks[index].run(x: x, dy: dy, a: a, offset: index * half, samples: half) } catch { XCTFail("\(error)") }
         }
         let results = ranks.map(\.results)
         for (index, name) in ["y", "dx", "dyBar", "xBar"].enumerated() {

@@ -1,5 +1,6 @@
 import NeuralNet
 import Random
+import TestSupport
 import XCTest
 
 /// The WGAN-GP updates hand the exact gradients of their losses to the gradient hook: compared
@@ -31,65 +32,68 @@ final class WassersteinGPTests: XCTestCase {
             penaltyWeight: 10, criticIterations: 2, randomness: SampleRandomness(seed: 33))
     }
 
-    func testUpdatesHandExactLossGradientsToTheHook() {
+    func testUpdatesHandExactLossGradientsToTheReducer() throws {
         let batch = 5
         let trainer = makeTrainer(batch: batch)
         let real = GradientCheck.randomBuffer(batch * 4, seed: 34)
         for i in 0 ..< batch * 4 { real.pointer[i] = 1 / (1 + real.pointer[i] * real.pointer[i]) }
         var captured: [[Float]] = []
-        trainer.gradientHook = { captured.append(Array($0)) }
+        trainer.reducer = ClosureReducer(floats: { captured.append(Array($0)) })
         let start = trainer.randomness
-        let iteration = trainer.train(batch: batch) { _ in UnsafePointer(real.pointer) }
+        let iteration = try trainer.train(batch: batch) { _ in UnsafePointer(real.pointer) }
         XCTAssertEqual(captured.count, 3, "two critic updates and one generator update")
         XCTAssertEqual(captured[0].count, trainer.critic.store.parameterCount)
         XCTAssertEqual(captured[2].count, trainer.generator.store.parameterCount)
         XCTAssertEqual(iteration.critic.loss, iteration.critic.fakeScore - iteration.critic.realScore + iteration.critic.penalty)
-        trainer.gradientHook = nil
+        trainer.reducer = SingleReplica()
 
         // The second critic update's loss (after one update with rate 0: same parameters).
-        let afterFirstCritic = { () -> SampleRandomness in
+        let afterFirstCritic = try { () throws -> SampleRandomness in
             trainer.randomness = start
-            trainer.updateCritic(real: real.pointer, batch: batch)
+            try trainer.updateCritic(real: real.pointer, batch: batch)
             return trainer.randomness
         }()
-        let criticLoss = { () -> Double in
+        let criticLoss = { () throws -> Double in
             trainer.randomness = afterFirstCritic
-            return Double(trainer.updateCritic(real: real.pointer, batch: batch).loss)
+            return Double(try trainer.updateCritic(real: real.pointer, batch: batch).loss)
         }
         let criticIndices = GradientCheck.sampleIndices(trainer.critic.store.parameterCount)
-        let criticNumeric = GradientCheck.finiteDifferences(trainer.critic.store.parameters.baseAddress!, at: criticIndices,
+        let criticNumeric = try GradientCheck.finiteDifferences(trainer.critic.store.parameters.baseAddress!, at: criticIndices,
                                                             step: 1e-2, criticLoss)
         XCTAssertLessThan(GradientCheck.relativeError(criticIndices.map { Double(captured[1][$0]) }, criticNumeric), 1e-2)
 
-        let beforeGenerator = { () -> SampleRandomness in
+        let beforeGenerator = try { () throws -> SampleRandomness in
             trainer.randomness = afterFirstCritic
-            trainer.updateCritic(real: real.pointer, batch: batch)
+            try trainer.updateCritic(real: real.pointer, batch: batch)
             return trainer.randomness
         }()
-        let generatorLoss = { () -> Double in
+        let generatorLoss = { () throws -> Double in
             trainer.randomness = beforeGenerator
-            return Double(trainer.updateGenerator(batch: batch))
+            return Double(try trainer.updateGenerator(batch: batch))
         }
         let generatorIndices = GradientCheck.sampleIndices(trainer.generator.store.parameterCount)
-        let generatorNumeric = GradientCheck.finiteDifferences(trainer.generator.store.parameters.baseAddress!,
+        let generatorNumeric = try GradientCheck.finiteDifferences(trainer.generator.store.parameters.baseAddress!,
                                                                at: generatorIndices, step: 1e-2, generatorLoss)
         XCTAssertLessThan(GradientCheck.relativeError(generatorIndices.map { Double(captured[2][$0]) }, generatorNumeric), 1e-2)
     }
 
-    func testBatchNormHookSeesEveryStatistic() {
+    func testBatchNormReducerSeesEveryStatistic() throws {
         let trainer = makeTrainer(batch: 4)
         var calls = 0, lastCount: Float = 0
-        trainer.batchNormHook = { buffer in
+        let reducer = ClosureReducer(floats: { buffer in
             calls += 1
             lastCount = buffer[buffer.count - 1]
-        }
+        })
+        trainer.generator.synchronizeBatchNorm(over: reducer)
+        trainer.critic.synchronizeBatchNorm(over: reducer)
         let real = GradientCheck.randomBuffer(4 * 4, seed: 35)
-        let withHook = trainer.updateCritic(real: real.pointer, batch: 4)
+        let withHook = try trainer.updateCritic(real: real.pointer, batch: 4)
         XCTAssertGreaterThan(calls, 0)
         XCTAssertEqual(lastCount, 4, "one sample per row for dense batch norm")
         // An identity reduction (one rank) must not change anything.
-        trainer.batchNormHook = nil
-        let reference = makeTrainer(batch: 4).updateCritic(real: real.pointer, batch: 4)
+        trainer.generator.synchronizeBatchNorm(over: nil)
+        trainer.critic.synchronizeBatchNorm(over: nil)
+        let reference = try makeTrainer(batch: 4).updateCritic(real: real.pointer, batch: 4)
         XCTAssertEqual(withHook.loss, reference.loss, accuracy: 1e-5 * max(1, abs(reference.loss)))
     }
 }

@@ -33,7 +33,7 @@ final class ElemNetTests: XCTestCase {
         parameters.seed = 1
         let weights = try ElemNet.fit(features: features, targets: targets, parameters: parameters, world: world())
         XCTAssertEqual(weights, try ElemNet.fit(features: features, targets: targets, parameters: parameters, world: world()))
-        let metrics = RegressionMetrics(predictions: weights.predict(features), targets: targets)
+        let metrics = RegressionMetrics(predictions: try weights.predict(features), targets: targets)
         XCTAssertGreaterThan(metrics.r2, 0.95, "\(metrics)")
     }
 

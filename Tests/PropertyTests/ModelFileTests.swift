@@ -31,7 +31,7 @@ final class ModelFileTests: XCTestCase {
         let network = try PropertyModel(kind: .elemNet, target: "y", featureNames: ["a", "b"], regressor: .network(weights))
         let networkPath = directory.appendingPathComponent("net.h5").path
         try network.write(to: networkPath)
-        XCTAssertEqual(try PropertyModel(contentsOf: networkPath).predict(features), weights.predict(features))
+        XCTAssertEqual(try PropertyModel(contentsOf: networkPath).predict(features), try weights.predict(features))
     }
 
     func testWrongFilesAndFeatureCountsAreClearErrors() throws {

@@ -1,4 +1,5 @@
 import Chemistry
+import Datasets
 import Distributed
 import Foundation
 import Property

@@ -1,0 +1,429 @@
+import Chemistry
+import Foundation
+import Random
+
+/// The published data sets `prepare` knows, each with its file and the paper's filters.
+public enum DatasetPreset: String, CaseIterable, Sendable {
+    /// OQMD formation enthalpies: lowest energy per formula, energies within mean +- 5 sigma.
+    case oqmd
+    /// Materials Project formation energies (matbench `mp_e_form`).
+    case mp
+    /// `mp` restricted to charge-neutral, electronegativity-balanced formulas (the stand-in
+    /// for MatGAN's ICSD_filter).
+    case mpValid = "mp-valid"
+    /// Materials Project band gaps (matbench `mp_gap`), gap > 0 only.
+    case mpBandgap = "mp-bandgap"
+    /// Faber et al.'s elpasolites with A/B swaps and the ten energy classes.
+    case elpasolite
+
+    /// The CSV file in the data directory.
+    public var fileName: String {
+        switch self {
+        case .oqmd: "oqmd_formation_enthalpy.csv"
+        case .mp, .mpValid: "mp_e_form_matbench.csv"
+        case .mpBandgap: "mp_band_gap_matbench.csv"
+        case .elpasolite: "elpasolite_faber10590.csv"
+        }
+    }
+}
+
+/// What to do with several rows of the same reduced formula.
+public enum DuplicatePolicy: String, CaseIterable, Sendable {
+    /// Keep the row with the lowest target (the ground-state polymorph for energies).
+    case lowest
+    /// Keep one row with the mean target of all of them (band gaps of polymorphs).
+    case mean
+}
+
+/// Columns, filters and split of a preparation. `init(preset:)` gives the paper's settings.
+public struct PreparationOptions: Sendable {
+    /// The column holding formulas (compositions only; elpasolites use columns A, B, C, D).
+    public var formulaColumn = "formula"
+    /// The column holding the per-row value (formation energy, band gap).
+    public var targetColumn = "e_form_ev_per_atom"
+    /// How duplicates of one reduced formula are merged.
+    public var duplicates = DuplicatePolicy.lowest
+    /// Drop rows whose target is not strictly positive (band gaps of metals).
+    public var keepsPositiveTargetsOnly = false
+    /// Drop rows whose target lies outside mean +- this many standard deviations.
+    public var outlierStandardDeviations: Double?
+    /// Keep only formulas that are charge neutral and electronegativity balanced with
+    /// ``oxidationStates`` (MatGAN's ICSD_filter criterion: all-metal alloys do not pass).
+    public var keepsValidOnly = false
+    /// The oxidation states for the validity filter and the stored validity flags.
+    public var oxidationStates = OxidationStateSet.smact14
+    /// The fraction of rows (compositions, or unordered elpasolites) held out.
+    public var holdoutFraction = 0.1
+    /// The seed of the train / hold-out permutation.
+    public var seed: UInt64 = 0
+    /// Count and report bad rows instead of stopping at the first.
+    public var skipsInvalidRows = false
+
+    /// Options with no filters beyond the matrix limits, for a custom file.
+    public init() {}
+
+    /// The settings of a preset (docs/matgan.md, "Data sets and filters"; docs/elpasolite.md,
+    /// "Training set and classes").
+    public init(preset: DatasetPreset) {
+        switch preset {
+        case .oqmd: outlierStandardDeviations = 5
+        case .mp: break
+        case .mpValid: keepsValidOnly = true
+        case .mpBandgap:
+            targetColumn = "band_gap_ev"
+            keepsPositiveTargetsOnly = true
+            duplicates = .mean
+        case .elpasolite: break
+        }
+    }
+}
+
+/// One filter of a preparation and the rows it removed.
+public struct FilterStep: Equatable, Sendable {
+    /// A short description, e.g. `single element`.
+    public let name: String
+    public let removed: Int
+    /// Rows left after the filter.
+    public let remaining: Int
+
+    public init(name: String, removed: Int, remaining: Int) {
+        self.name = name
+        self.removed = removed
+        self.remaining = remaining
+    }
+}
+
+/// The rows of a prepared composition data set, ready to write.
+public struct PreparedCompositions: Sendable {
+    /// Reduced compositions, each once, in order of first appearance in the file.
+    public let compositions: [Composition]
+    /// The target per composition.
+    public let targets: [Double]
+    /// Whether each row is in the hold-out split.
+    public let isHoldout: [Bool]
+    /// SMACT-rule validity of each composition with the chosen oxidation states (the formulas
+    /// are reduced, so charge neutrality and electronegativity equal MatGAN's check).
+    public let validity: [ValidityResult]
+}
+
+/// The rows of the prepared elpasolite data set, ready to write.
+public struct PreparedElpasolites: Sendable {
+    /// The compounds: the file's rows, then the A/B swaps not already in the file.
+    public let compounds: [Elpasolite]
+    /// Formation energy in eV/atom.
+    public let targets: [Double]
+    /// Whether each row is an A/B swap added by the augmentation.
+    public let isAugmented: [Bool]
+    /// The energy classes (from the file's energy range).
+    public let classes: ElpasoliteEnergyClasses
+    /// Whether each row is in the hold-out split (a compound and its swap share a split).
+    public let isHoldout: [Bool]
+}
+
+/// A prepared data set: its rows plus everything needed to say where they came from.
+public struct PreparedDataset: Sendable {
+    /// The rows, by kind.
+    public enum Content: Sendable {
+        case compositions(PreparedCompositions)
+        case elpasolites(PreparedElpasolites)
+    }
+
+    public let content: Content
+    /// The preset used, `nil` for a custom file.
+    public let preset: DatasetPreset?
+    /// The source file as named and the SHA-256 of its bytes.
+    public let sourceFile: String
+    public let sourceSHA256: String
+    public let options: PreparationOptions
+    /// Data rows in the file (not counting the header and blank lines).
+    public let rowsRead: Int
+    /// Every filter in order, starting with the rows skipped as invalid.
+    public let steps: [FilterStep]
+    /// The skipped rows' errors (only with ``PreparationOptions/skipsInvalidRows``).
+    public let skippedRows: [DataFileError]
+
+    /// The number of prepared rows.
+    public var rowCount: Int {
+        switch content {
+        case .compositions(let rows): rows.compositions.count
+        case .elpasolites(let rows): rows.compounds.count
+        }
+    }
+
+    /// The hold-out flags of the rows.
+    public var isHoldout: [Bool] {
+        switch content {
+        case .compositions(let rows): rows.isHoldout
+        case .elpasolites(let rows): rows.isHoldout
+        }
+    }
+
+    /// Prepares `bytes`, the content of `file`: elpasolites for the `elpasolite` preset,
+    /// compositions otherwise.
+    public init(file: String, bytes: [UInt8], preset: DatasetPreset?, options: PreparationOptions) throws(DataFileError) {
+        self.preset = preset
+        self.options = options
+        sourceFile = file
+        sourceSHA256 = FileDigest.sha256(of: bytes)
+        let table = try CSVTable(file: file, bytes: bytes, skipMalformedRows: options.skipsInvalidRows)
+        rowsRead = table.rows.count + table.malformedRows.count
+        var log = PreparationLog(skipped: table.malformedRows, skipsInvalidRows: options.skipsInvalidRows)
+        if preset == .elpasolite {
+            content = .elpasolites(try Self.prepareElpasolites(table, options: options, log: &log))
+        } else {
+            content = .compositions(try Self.prepareCompositions(table, options: options, log: &log))
+        }
+        steps = log.steps
+        skippedRows = log.skipped
+    }
+
+    // MARK: Compositions
+
+    private static func prepareCompositions(_ table: CSVTable, options: PreparationOptions,
+                                            log: inout PreparationLog) throws(DataFileError) -> PreparedCompositions {
+        let formulaIndex = try table.columnIndex(options.formulaColumn)
+        let targetIndex = try table.columnIndex(options.targetColumn)
+        var compositions: [Composition] = []
+        var targets: [Double] = []
+        compositions.reserveCapacity(table.rows.count)
+        targets.reserveCapacity(table.rows.count)
+        for row in table.rows {
+            let composition: Composition
+            do {
+                composition = try Composition(parsing: row.fields[formulaIndex].trimmingWhitespace).reduced
+            } catch {
+                try log.reject(DataFileError(file: table.file, line: row.line, column: options.formulaColumn, message: error.description))
+                continue
+            }
+            guard let target = parseNumber(row.fields[targetIndex]) else {
+                try log.reject(DataFileError(file: table.file, line: row.line, column: options.targetColumn,
+                                             message: "'\(row.fields[targetIndex])' is not a finite number"))
+                continue
+            }
+            compositions.append(composition)
+            targets.append(target)
+        }
+        log.recordSkips(remaining: compositions.count)
+
+        func keep(_ name: String, where isKept: (Int) -> Bool) {
+            let kept = compositions.indices.filter(isKept)
+            log.record(name, removed: compositions.count - kept.count, remaining: kept.count)
+            compositions = kept.map { compositions[$0] }
+            targets = kept.map { targets[$0] }
+        }
+        keep("single element") { compositions[$0].elementCount > 1 }
+        let encoding = MatrixEncoding.matgan
+        keep("element outside the MatGAN 85") { compositions[$0].elements.allSatisfy { encoding.row(of: $0) != nil } }
+        keep("reduced count above \(MatrixEncoding.maximumCount)") { compositions[$0].counts.allSatisfy { $0 <= MatrixEncoding.maximumCount } }
+        if options.keepsPositiveTargetsOnly {
+            keep("\(options.targetColumn) <= 0") { targets[$0] > 0 }
+        }
+
+        // One row per reduced formula, at the position of its first appearance.
+        var firstRow: [Composition: Int] = [:]
+        var merged: [Composition] = []
+        var mergedTargets: [Double] = []
+        var mergedCounts: [Int] = []
+        for (composition, target) in zip(compositions, targets) {
+            if let row = firstRow[composition] {
+                switch options.duplicates {
+                case .lowest: mergedTargets[row] = min(mergedTargets[row], target)
+                case .mean: mergedTargets[row] += target
+                }
+                mergedCounts[row] += 1
+            } else {
+                firstRow[composition] = merged.count
+                merged.append(composition)
+                mergedTargets.append(target)
+                mergedCounts.append(1)
+            }
+        }
+        if options.duplicates == .mean {
+            for row in mergedTargets.indices { mergedTargets[row] /= Double(mergedCounts[row]) }
+        }
+        log.record(options.duplicates == .lowest ? "duplicate formula (lowest \(options.targetColumn) kept)"
+                                                 : "duplicate formula (mean \(options.targetColumn) kept)",
+                   removed: compositions.count - merged.count, remaining: merged.count)
+        compositions = merged
+        targets = mergedTargets
+
+        if let deviations = options.outlierStandardDeviations {
+            let mean = targets.reduce(0, +) / Double(max(1, targets.count))
+            let variance = targets.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, targets.count))
+            let limit = deviations * variance.squareRoot()
+            keep("\(options.targetColumn) outside mean +- \(formatted(deviations)) sigma") { abs(targets[$0] - mean) <= limit }
+        }
+        let checker = ValidityChecker(rule: .smact, oxidationStates: options.oxidationStates)
+        var validity = compositions.map(checker.check)
+        if options.keepsValidOnly {
+            let kept = validity.indices.filter { validity[$0].isElectronegativityBalanced }
+            keep("not neutral + electronegativity balanced (\(options.oxidationStates.rawValue))") {
+                validity[$0].isElectronegativityBalanced
+            }
+            validity = kept.map { validity[$0] }
+        }
+        guard !compositions.isEmpty else {
+            throw DataFileError(file: table.file, message: "no rows left after the filters (\(log.summaryLine))")
+        }
+        return PreparedCompositions(compositions: compositions, targets: targets,
+                                    isHoldout: holdoutFlags(groups: compositions.count, options: options),
+                                    validity: validity)
+    }
+
+    // MARK: Elpasolites
+
+    private static func prepareElpasolites(_ table: CSVTable, options: PreparationOptions,
+                                           log: inout PreparationLog) throws(DataFileError) -> PreparedElpasolites {
+        let siteColumns = ["A", "B", "C", "D"]
+        var siteIndices: [Int] = []
+        for name in siteColumns { siteIndices.append(try table.columnIndex(name)) }
+        let targetIndex = try table.columnIndex(options.targetColumn)
+        var compounds: [Elpasolite] = []
+        var targets: [Double] = []
+        var seen: Set<Elpasolite> = []
+        var duplicates = 0
+        rows: for row in table.rows {
+            var elements: [Element] = []
+            for (name, index) in zip(siteColumns, siteIndices) {
+                let symbol = row.fields[index].trimmingWhitespace
+                guard let element = Element(symbol: symbol), Elpasolite.position(of: element) != nil else {
+                    try log.reject(DataFileError(file: table.file, line: row.line, column: name,
+                                                 message: "'\(symbol)' is not one of the 39 elpasolite elements (H..Bi main group)"))
+                    continue rows
+                }
+                elements.append(element)
+            }
+            guard let compound = Elpasolite(a: elements[0], b: elements[1], c: elements[2], d: elements[3]) else {
+                try log.reject(DataFileError(file: table.file, line: row.line, message: "sites A, B, C, D must hold four distinct elements"))
+                continue
+            }
+            guard let target = parseNumber(row.fields[targetIndex]) else {
+                try log.reject(DataFileError(file: table.file, line: row.line, column: options.targetColumn,
+                                             message: "'\(row.fields[targetIndex])' is not a finite number"))
+                continue
+            }
+            guard seen.insert(compound).inserted else {
+                duplicates += 1
+                continue
+            }
+            compounds.append(compound)
+            targets.append(target)
+        }
+        log.recordSkips(remaining: compounds.count + duplicates)
+        log.record("duplicate site tuple (first kept)", removed: duplicates, remaining: compounds.count)
+        guard !compounds.isEmpty else {
+            throw DataFileError(file: table.file, message: "no rows left after the filters (\(log.summaryLine))")
+        }
+        let classes = ElpasoliteEnergyClasses(spanning: targets)
+
+        // Unordered compounds (A and B equivalent) decide the split, so swaps never straddle it.
+        var groupOf: [Elpasolite: Int] = [:]
+        var groups: [Int] = []
+        for compound in compounds {
+            let group = groupOf[compound.swappingAB] ?? groupOf.count
+            groupOf[compound] = group
+            groups.append(group)
+        }
+        let fileRows = compounds.count
+        var isAugmented = [Bool](repeating: false, count: fileRows)
+        for row in 0..<fileRows where !seen.contains(compounds[row].swappingAB) {
+            compounds.append(compounds[row].swappingAB)
+            targets.append(targets[row])
+            groups.append(groups[row])
+            isAugmented.append(true)
+        }
+        let heldOutGroups = holdoutFlags(groups: groupOf.count, options: options)
+        return PreparedElpasolites(compounds: compounds, targets: targets, isAugmented: isAugmented,
+                                   classes: classes, isHoldout: groups.map { heldOutGroups[$0] })
+    }
+
+    /// Hold-out flags for `groups` items: the first `round(fraction * groups)` indices of a
+    /// seeded permutation (the Random module's Philox stream, epoch 0) are held out.
+    private static func holdoutFlags(groups: Int, options: PreparationOptions) -> [Bool] {
+        let holdoutCount = Int((Double(groups) * options.holdoutFraction).rounded())
+        var flags = [Bool](repeating: false, count: groups)
+        for index in permutation(count: groups, seed: options.seed, epoch: 0).prefix(holdoutCount) { flags[index] = true }
+        return flags
+    }
+
+    private static func parseNumber(_ text: String) -> Double? {
+        guard let value = Double(text.trimmingWhitespace), value.isFinite else { return nil }
+        return value
+    }
+
+    // MARK: Reporting
+
+    /// A table of the filters and the rows each removed, then the split and the element-count
+    /// mix (binary, ternary, ...), like the paper's data description.
+    public var summary: String {
+        var lines = ["\(sourceFile) (sha256 \(sourceSHA256.prefix(16))...)", row("rows read", nil, rowsRead)]
+        for step in steps { lines.append(row(step.name, -step.removed, step.remaining)) }
+        if case .elpasolites(let rows) = content {
+            lines.append(row("A/B swaps added", rows.isAugmented.filter { $0 }.count, rows.compounds.count))
+        }
+        let holdout = isHoldout.filter { $0 }.count
+        lines.append("split: \(rowCount - holdout) train / \(holdout) hold-out (seed \(options.seed), fraction \(formatted(options.holdoutFraction)))")
+        if case .compositions(let rows) = content {
+            var byCount: [Int: Int] = [:]
+            for composition in rows.compositions { byCount[composition.elementCount, default: 0] += 1 }
+            let names = [2: "binary", 3: "ternary", 4: "quaternary", 5: "quinary", 6: "senary", 7: "septenary", 8: "octonary"]
+            let mix = byCount.keys.sorted().map { "\(names[$0] ?? "\($0)-element") \(byCount[$0]!)" }
+            lines.append("elements: " + mix.joined(separator: ", "))
+            let neutral = rows.validity.filter(\.isChargeNeutral).count
+            let balanced = rows.validity.filter(\.isElectronegativityBalanced).count
+            lines.append("validity (\(options.oxidationStates.rawValue)): \(percent(neutral, rowCount)) charge neutral, "
+                + "\(percent(balanced, rowCount)) neutral and electronegativity balanced")
+        }
+        if !skippedRows.isEmpty {
+            lines.append("skipped rows (first \(min(5, skippedRows.count)) of \(skippedRows.count)):")
+            lines += skippedRows.prefix(5).map { "  \($0)" }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func row(_ name: String, _ change: Int?, _ remaining: Int) -> String {
+        let changeText = change.map { $0 == 0 ? "0" : ($0 > 0 ? "+\($0)" : "\($0)") } ?? ""
+        return name.padding(toLength: 56, withPad: " ", startingAt: 0)
+            + String(repeating: " ", count: max(0, 9 - changeText.count)) + changeText
+            + String(repeating: " ", count: max(0, 10 - String(remaining).count)) + String(remaining)
+    }
+}
+
+private func percent(_ part: Int, _ whole: Int) -> String {
+    String(format: "%.1f %%", 100 * Double(part) / Double(max(1, whole)))
+}
+
+private func formatted(_ value: Double) -> String {
+    value == value.rounded() ? String(Int(value)) : String(value)
+}
+
+/// Collects filter steps and skipped rows while preparing.
+struct PreparationLog {
+    var skipped: [DataFileError]
+    let skipsInvalidRows: Bool
+    var steps: [FilterStep] = []
+
+    init(skipped: [DataFileError], skipsInvalidRows: Bool) {
+        self.skipped = skipped
+        self.skipsInvalidRows = skipsInvalidRows
+    }
+
+    /// A bad row: thrown, or counted when skipping.
+    mutating func reject(_ problem: DataFileError) throws(DataFileError) {
+        guard skipsInvalidRows else { throw problem }
+        skipped.append(problem)
+    }
+
+    /// Records the invalid-row step once all rows are parsed.
+    mutating func recordSkips(remaining: Int) {
+        steps.append(FilterStep(name: "invalid rows skipped", removed: skipped.count, remaining: remaining))
+    }
+
+    mutating func record(_ name: String, removed: Int, remaining: Int) {
+        steps.append(FilterStep(name: name, removed: removed, remaining: remaining))
+    }
+
+    var summaryLine: String {
+        steps.map { "\($0.name): -\($0.removed)" }.joined(separator: ", ")
+    }
+}

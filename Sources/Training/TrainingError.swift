@@ -1,0 +1,52 @@
+/// A training run that cannot go on: what kind of failure, the file involved if any, and what
+/// went wrong in words.
+public struct TrainingError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The broad category of a failure.
+    public enum Kind: Sendable, Equatable {
+        /// A checkpoint that cannot be read, does not fit the run, or is not a checkpoint.
+        case checkpoint
+        /// The global batch cannot be split over the ranks, or the data holds less than one batch.
+        case batchSchedule
+        /// Data-parallel replicas no longer hold identical weights.
+        case replicasDiffer
+        /// A run whose steps report different metrics from one step to the next.
+        case inconsistentMetrics
+    }
+
+    public let kind: Kind
+    /// The file involved (a checkpoint), if any.
+    public let path: String?
+    /// What went wrong, in words.
+    public let message: String
+
+    public init(kind: Kind, path: String? = nil, message: String) {
+        self.kind = kind
+        self.path = path
+        self.message = message
+    }
+
+    public var description: String {
+        guard let path else { return message }
+        return "checkpoint \(path) \(message)"
+    }
+
+    /// A checkpoint at `path` that `message` describes ("is for model …").
+    public static func checkpoint(_ path: String, _ message: String) -> TrainingError {
+        TrainingError(kind: .checkpoint, path: path, message: message)
+    }
+
+    /// A global batch that cannot be split evenly over the ranks.
+    public static func indivisibleBatch(globalBatchSize: Int, worldSize: Int) -> TrainingError {
+        TrainingError(kind: .batchSchedule, message: "--batch-size \(globalBatchSize) cannot be split evenly over \(worldSize) "
+                      + "ranks; use a multiple of \(worldSize) (the global batch is divided among the ranks)")
+    }
+
+    /// A training set smaller than one global batch.
+    public static func tooFewRows(rowCount: Int, globalBatchSize: Int) -> TrainingError {
+        TrainingError(kind: .batchSchedule, message: "the training set has \(rowCount) rows, fewer than one global batch of \(globalBatchSize)")
+    }
+
+    static func inconsistentMetrics(expected: [String], got: [String]) -> TrainingError {
+        TrainingError(kind: .inconsistentMetrics, message: "a training step reported metrics \(got), earlier steps \(expected)")
+    }
+}

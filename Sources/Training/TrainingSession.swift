@@ -1,0 +1,192 @@
+import Distributed
+import Foundation
+import Logging
+import NeuralNet
+
+/// Drives a ``TrainingRun`` on every rank of a communicator (docs/distributed.md): owns the run
+/// directory, starts fresh (rank 0 initialises, then broadcasts) or resumes (rank 0 checks and
+/// reads `checkpoint.h5`, then broadcasts), agrees with the other ranks on when to stop, steps,
+/// averages the step's metrics over ranks and logs them on rank 0 (stderr and `metrics.jsonl`),
+/// and checkpoints every so often, at the end and after SIGTERM or SIGINT — always after
+/// averaging batch-norm statistics and checking that every replica holds the same weights.
+public final class TrainingSession {
+    public let world: Communicator
+    public let runDirectory: URL
+    public let logger: Logger
+    /// When the run ends.
+    public var stop: StopCondition
+    /// Steps between progress lines.
+    public var logInterval: Int
+    /// Steps between checkpoints (0: only at the end).
+    public var checkpointInterval: Int
+
+    /// `RUN-DIR/checkpoint.h5`.
+    public var checkpointPath: String { runDirectory.appendingPathComponent("checkpoint.h5").path }
+    /// `RUN-DIR/metrics.jsonl`.
+    public var metricsPath: String { runDirectory.appendingPathComponent("metrics.jsonl").path }
+
+    /// A session in `runDirectory`, which rank 0 creates if needed. Collective.
+    public init(world: Communicator, runDirectory: URL, stop: StopCondition, logInterval: Int, checkpointInterval: Int,
+                logger: Logger) throws {
+        self.world = world
+        self.runDirectory = runDirectory
+        self.stop = stop
+        self.logInterval = logInterval
+        self.checkpointInterval = checkpointInterval
+        self.logger = logger
+        if world.isRoot {
+            try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        }
+        try world.barrier()
+    }
+
+    /// Starts `run` fresh, or with `resume` continues from the run directory's checkpoint if
+    /// there is one. Collective.
+    public func start(_ run: any TrainingRun, resume: Bool) throws {
+        let parallel = DataParallel(world: world)
+        let counterNames = run.counters.keys.sorted()
+        if resume, FileManager.default.fileExists(atPath: checkpointPath) {
+            var counters = [Int64](repeating: 0, count: counterNames.count)
+            if world.isRoot {
+                let header = try Checkpoint.readHeader(checkpointPath)
+                try checkCompatible(header, with: run.identity)
+                let restored = try Checkpoint.restore(from: checkpointPath, networks: run.networks, optimizers: run.optimizers)
+                counters = counterNames.map { restored.counters[$0] ?? 0 }
+                logger.info("resuming from \(checkpointPath) at step \(header.step)")
+            }
+            try world.broadcast(&counters, root: 0)
+            try parallel.broadcastFromRoot(run.optimizers.map(\.optimizer))
+            run.restore(counters: Dictionary(uniqueKeysWithValues: zip(counterNames, counters)))
+        } else if world.isRoot {
+            run.initializeWeights()
+        }
+        try parallel.broadcastFromRoot(run.networks.map(\.store))
+    }
+
+    /// Steps `run` until the stop condition or a termination signal, then checkpoints. Collective.
+    public func train(_ run: any TrainingRun) throws -> TrainingSummary {
+        let metrics = world.isRoot ? try MetricsLog(path: metricsPath) : nil
+        let start = Date()
+        let startProgress = run.progress
+        // A resumed run's ETA comes from the progress made since it started, not since step 0.
+        let startFraction = stop.progress(step: startProgress.step, epochProgress: startProgress.epoch, elapsedSeconds: 0)
+        var interval = MetricSums()
+        var intervalStart = Date()
+        var stopReason = ""
+        TerminationRequest.install()
+        while true {
+            // Every rank must stop at the same step: one tiny allreduce decides.
+            let now = run.progress
+            let reason = stop.reason(step: now.step, epoch: now.completedEpochs, elapsedSeconds: Date().timeIntervalSince(start))
+            var flags: [Int32] = [TerminationRequest.receivedSignal ?? 0, reason == nil ? 0 : 1]
+            try world.allreduce(&flags, .max)
+            if flags[0] != 0 {
+                stopReason = "received signal \(flags[0])"
+                break
+            }
+            if flags[1] != 0 {
+                stopReason = reason ?? "another rank reached the stop condition"
+                break
+            }
+
+            try interval.add(try run.step())
+            let done = run.progress
+            if done.step % logInterval == 0 {
+                try world.allreduce(&interval.sums, .sum)
+                let scale = 1 / Double(interval.steps * world.size)
+                let runSeconds = Date().timeIntervalSince(start)
+                let samplesPerSecond = Double(interval.steps * run.samplesPerStep) / Date().timeIntervalSince(intervalStart)
+                let fraction = stop.progress(step: done.step, epochProgress: done.epoch, elapsedSeconds: runSeconds)
+                let eta = fraction > startFraction ? runSeconds * (1 - fraction) / (fraction - startFraction) : .infinity
+                if let metrics {
+                    let fields = zip(interval.names, interval.sums).map { "\($0) \(String(format: "%.4f", $1 * scale))" }
+                    let line = "step \(done.step) epoch \(String(format: "%.2f", done.epoch)) \(fields.joined(separator: " ")) "
+                        + "\(Int(samplesPerSecond)) samples/s ETA \(Self.duration(eta))"
+                    logger.info("\(line)")
+                    var record: [String: Any] = ["step": done.step, "epoch": done.epoch,
+                                                 "samples_per_second": samplesPerSecond, "elapsed_seconds": runSeconds]
+                    for (name, sum) in zip(interval.names, interval.sums) { record[name] = sum * scale }
+                    try metrics.append(record)
+                }
+                interval.reset()
+                intervalStart = Date()
+            }
+            if checkpointInterval > 0, done.step % checkpointInterval == 0 { try writeCheckpoint(run) }
+        }
+        try writeCheckpoint(run)
+        let seconds = Date().timeIntervalSince(start)
+        let steps = run.progress.step - startProgress.step
+        logger.info("stopped after step \(run.progress.step): \(stopReason); checkpoint \(checkpointPath)")
+        return TrainingSummary(steps: run.progress.step, seconds: seconds,
+                               samplesPerSecond: Double(steps * run.samplesPerStep) / max(seconds, 1e-9), stopReason: stopReason)
+    }
+
+    /// Averages batch-norm statistics over the ranks, checks that every rank now holds the same
+    /// parameters and statistics bit for bit, then rank 0 writes the checkpoint. Collective.
+    public func writeCheckpoint(_ run: any TrainingRun) throws {
+        let parallel = DataParallel(world: world)
+        run.prepareCheckpoint()
+        let progress = run.progress
+        try parallel.averageBatchNormState(run.networks.map(\.store))
+        try parallel.verifyReplicasAgree(run.networks, step: progress.step)
+        guard world.isRoot else { return }
+        let identity = run.identity
+        let header = Checkpoint.Header(
+            model: identity.model, step: progress.step, epoch: progress.completedEpochs, seed: identity.seed,
+            configuration: identity.configuration, dataFile: identity.dataPath, dataSHA256: identity.dataSHA256,
+            worldSize: world.size)
+        try Checkpoint(header: header, networks: run.networks, optimizers: run.optimizers, counters: run.counters)
+            .write(to: checkpointPath)
+    }
+
+    /// Refuses a checkpoint of another model or of other data.
+    private func checkCompatible(_ header: Checkpoint.Header, with identity: RunIdentity) throws {
+        guard header.model == identity.model else {
+            throw TrainingError.checkpoint(checkpointPath, "is for model \(header.model), not \(identity.model)")
+        }
+        guard header.dataSHA256 == identity.dataSHA256 else {
+            throw TrainingError.checkpoint(checkpointPath, "was trained on \(header.dataFile) (SHA-256 "
+                                  + "\(header.dataSHA256.prefix(12))…), not on \(identity.dataPath) (SHA-256 "
+                                  + "\(identity.dataSHA256.prefix(12))…); use the same data file or a new run directory")
+        }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "-" }
+        let total = Int(seconds.rounded())
+        return total >= 3600 ? "\(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m"
+            : "\(total / 60)m\(String(format: "%02d", total % 60))s"
+    }
+}
+
+/// Per-metric sums over the steps of one log interval.
+private struct MetricSums {
+    var names: [String] = []
+    var sums: [Double] = []
+    var steps = 0
+
+    mutating func add(_ metrics: [Metric]) throws {
+        if names.isEmpty { names = metrics.map(\.name) }
+        if sums.isEmpty { sums = [Double](repeating: 0, count: names.count) }
+        guard metrics.count == names.count, zip(metrics, names).allSatisfy({ $0.name == $1 }) else {
+            throw TrainingError.inconsistentMetrics(expected: names, got: metrics.map(\.name))
+        }
+        for (index, metric) in metrics.enumerated() { sums[index] += metric.value }
+        steps += 1
+    }
+
+    mutating func reset() {
+        sums = [Double](repeating: 0, count: names.count)
+        steps = 0
+    }
+}
+
+/// What a finished training run reports.
+public struct TrainingSummary: Sendable {
+    /// Steps done in total (including those before a resume).
+    public var steps: Int
+    public var seconds: Double
+    /// Training samples per second over all ranks, in this run.
+    public var samplesPerSecond: Double
+    public var stopReason: String
+}

@@ -138,7 +138,7 @@ public final class ActiveDesign {
             let began = Date()
             let batch = min(configuration.batchSize, configuration.budget - acquired.count)
             var search = HyperparameterSearch(restarts: iteration == 0 ? configuration.restarts : 0,
-                                              seed: derivedSeed(configuration.seed, label: "gp"))
+                                              seed: derivedSeed(configuration.seed, for: .gaussianProcess))
             search.maximumIterations = iteration == 0 ? 60 : 20
             let process = try GaussianProcess.fit(inputs: inputs, dimension: d, targets: targets, noise: configuration.noise,
                                                   search: search, start: kernel, workers: workers)
@@ -146,7 +146,7 @@ public final class ActiveDesign {
             let options = BatchOptions(batchSize: batch, candidateCount: configuration.candidateCount,
                                        refinedCount: configuration.refinedCount)
             let suggester = try BatchSuggester(box: box, acquisition: configuration.acquisition, options: options,
-                                               seed: derivedSeed(configuration.seed, label: "suggestions"))
+                                               seed: derivedSeed(configuration.seed, for: .suggestions))
             let suggestions = try suggester.suggest(process: process, iteration: iteration, workers: workers)
             let decoded = try autoencoder.decode(suggestions.flatMap(\.point))
             let present = decoded.compactMap { $0 }

@@ -137,7 +137,7 @@ public struct BatchSuggester: Sendable {
 
     /// The uniform random candidate `index` of `iteration`, in unit-cube coordinates.
     private func candidate(_ index: Int, iteration: Int) -> [Double] {
-        var stream = RandomStream(seed: derivedSeed(seed, label: "candidates-\(iteration)"), stream: UInt64(index))
+        var stream = RandomStream(seed: derivedSeed(seed, for: .candidates(iteration: iteration)), stream: UInt64(index))
         var point = [Double](repeating: 0, count: box.dimension)
         point.withUnsafeMutableBufferPointer { stream.fillUniform($0) }
         return point

@@ -61,7 +61,7 @@ func squaredNorms(_ points: [Double], dimension: Int) -> [Double] {
 ///
 /// Points are row-major `[count, dimension]`, which is the column-major `dimension × count`
 /// matrix BLAS is handed.
-public final class GaussianProcess: @unchecked Sendable {
+public final class GaussianProcess {
     public let dimension: Int
     /// Observations.
     public let count: Int

@@ -43,7 +43,7 @@ extension GaussianProcess {
         let upper = [log(search.amplitudeRange.upperBound), log(search.lengthScaleRange.upperBound)]
         var starts = [[min(max(log(start.amplitude), lower[0]), upper[0]), min(max(log(start.lengthScale), lower[1]), upper[1])]]
         for restart in 0 ..< search.restarts {
-            var stream = RandomStream(seed: derivedSeed(search.seed, label: "gp-restarts"), stream: UInt64(restart))
+            var stream = RandomStream(seed: derivedSeed(search.seed, for: .gaussianProcessRestarts), stream: UInt64(restart))
             starts.append((0..<2).map { lower[$0] + (upper[$0] - lower[$0]) * stream.uniformDouble() })
         }
         // Per start: log likelihood, log amplitude, log length scale.

@@ -38,8 +38,8 @@ public struct Composition: Hashable, Sendable, CustomStringConvertible {
     /// Parentheses nest, counts multiply through them and repeated elements add up. Counts
     /// are positive integers; a fractional or zero count, an unknown symbol, an unbalanced
     /// parenthesis, any other character (including spaces) or an empty string throws a
-    /// ``FormulaError`` that names the character position.
-    public init(parsing formula: String) throws(FormulaError) {
+    /// ``ChemistryError`` that names the character position.
+    public init(parsing formula: String) throws(ChemistryError) {
         var parser = FormulaParser(formula)
         self = try parser.parse()
     }

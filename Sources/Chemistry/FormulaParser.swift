@@ -1,53 +1,3 @@
-/// Why a formula could not be parsed, and where.
-public struct FormulaError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// What was wrong.
-    public enum Reason: Equatable, Sendable {
-        /// The formula is empty.
-        case empty
-        /// An element symbol that is not one of the 103 elements of the table.
-        case unknownElement(String)
-        /// A count with a decimal point, e.g. `Na0.5`.
-        case fractionalCount(String)
-        /// A count of 0.
-        case zeroCount
-        /// A count (after multiplying through parentheses) above ``FormulaParser/maximumCount``.
-        case countTooLarge
-        /// A `(` without its `)`.
-        case unclosedParenthesis
-        /// A `)` without its `(`.
-        case unopenedParenthesis
-        /// `()` with nothing inside.
-        case emptyParentheses
-        /// Parentheses nested deeper than ``FormulaParser/maximumDepth``.
-        case nestingTooDeep
-        /// Any other character, e.g. a space, a lowercase letter starting a symbol or `+`.
-        case unexpectedCharacter(Character)
-    }
-
-    /// The formula as given.
-    public let formula: String
-    /// The 1-based character position of the problem in `formula`.
-    public let position: Int
-    public let reason: Reason
-
-    public var description: String {
-        let what: String
-        switch reason {
-        case .empty: what = "empty formula"
-        case .unknownElement(let symbol): what = "unknown element symbol '\(symbol)'"
-        case .fractionalCount(let text): what = "fractional count '\(text)' (only integer counts are allowed)"
-        case .zeroCount: what = "count 0 (counts must be positive integers)"
-        case .countTooLarge: what = "count above \(FormulaParser.maximumCount)"
-        case .unclosedParenthesis: what = "'(' is never closed"
-        case .unopenedParenthesis: what = "')' without a matching '('"
-        case .emptyParentheses: what = "empty parentheses"
-        case .nestingTooDeep: what = "parentheses nested deeper than \(FormulaParser.maximumDepth)"
-        case .unexpectedCharacter(let character): what = "unexpected character '\(character)'"
-        }
-        return "formula '\(formula)': \(what) at character \(position)"
-    }
-}
-
 /// A recursive-descent parser over the formula's UTF-8 bytes:
 /// `formula := term+`, `term := (symbol | '(' formula ')') count?`, `count := [0-9]+`,
 /// `symbol := [A-Z][a-z]*`.
@@ -66,7 +16,7 @@ struct FormulaParser {
         bytes = Array(text.utf8)
     }
 
-    mutating func parse() throws(FormulaError) -> Composition {
+    mutating func parse() throws(ChemistryError) -> Composition {
         guard !bytes.isEmpty else { throw error(.empty, at: 0) }
         var counts = [Int](repeating: 0, count: Element.maximumAtomicNumber + 1)
         try parseTerms(into: &counts, multiplier: 1, depth: 0)
@@ -81,7 +31,7 @@ struct FormulaParser {
 
     /// Parses terms until the end or a `)` (left for the caller), adding
     /// `count * multiplier` per element into `counts`.
-    private mutating func parseTerms(into counts: inout [Int], multiplier: Int, depth: Int) throws(FormulaError) {
+    private mutating func parseTerms(into counts: inout [Int], multiplier: Int, depth: Int) throws(ChemistryError) {
         let start = offset
         while offset < bytes.count {
             let byte = bytes[offset]
@@ -120,7 +70,7 @@ struct FormulaParser {
     }
 
     /// Reads an optional count after a symbol or `)`; absent means 1.
-    private mutating func parseCount() throws(FormulaError) -> Int {
+    private mutating func parseCount() throws(ChemistryError) -> Int {
         let start = offset
         var value = 0
         while offset < bytes.count, isDigit(bytes[offset]) {
@@ -139,21 +89,21 @@ struct FormulaParser {
         return value
     }
 
-    private func add(_ count: Int, times multiplier: Int, into total: inout Int, at position: Int) throws(FormulaError) {
+    private func add(_ count: Int, times multiplier: Int, into total: inout Int, at position: Int) throws(ChemistryError) {
         let (product, overflow) = count.multipliedReportingOverflow(by: multiplier)
         guard !overflow, product <= Self.maximumCount - total else { throw error(.countTooLarge, at: position) }
         total += product
     }
 
-    private func unexpectedCharacter(at offset: Int) -> FormulaError {
+    private func unexpectedCharacter(at offset: Int) -> ChemistryError {
         let index = text.utf8.index(text.utf8.startIndex, offsetBy: offset)
         return error(.unexpectedCharacter(text[index...].first ?? "?"), at: offset)
     }
 
     /// An error at byte `offset`, reported as a 1-based character position.
-    private func error(_ reason: FormulaError.Reason, at offset: Int) -> FormulaError {
+    private func error(_ reason: ChemistryError.Reason, at offset: Int) -> ChemistryError {
         let prefix = String(decoding: bytes[..<offset], as: UTF8.self)
-        return FormulaError(formula: text, position: prefix.count + 1, reason: reason)
+        return ChemistryError(formula: text, position: prefix.count + 1, reason: reason)
     }
 
     private func isUppercase(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }

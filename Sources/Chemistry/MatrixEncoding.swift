@@ -16,27 +16,6 @@ public enum MatrixDecodingRule: Equatable, Sendable {
     public static let activeDesign = MatrixDecodingRule.singleCell(0.5)
 }
 
-/// A composition that a matrix encoding cannot hold.
-public struct MatrixEncodingError: Error, Equatable, Sendable, CustomStringConvertible {
-    public enum Reason: Equatable, Sendable {
-        /// The element has no row in the matrix.
-        case elementNotInMatrix(Element)
-        /// A count above the matrix's ``MatrixEncoding/maximumCount``.
-        case countTooLarge(Element, Int)
-    }
-
-    public let formula: String
-    public let reason: Reason
-
-    public var description: String {
-        switch reason {
-        case .elementNotInMatrix(let element): "\(formula): element \(element) has no row in the matrix"
-        case .countTooLarge(let element, let count):
-            "\(formula): count \(count) of \(element) exceeds \(MatrixEncoding.maximumCount)"
-        }
-    }
-}
-
 /// A one-hot composition matrix: one row per element of a fixed list, one column per count
 /// 1...8; `m[row, count - 1] = 1` for each element present, absent elements are zero rows.
 /// Row-major, `rowCount x 8` (MatGAN's `[85, 8, 1]` NHWC image).
@@ -85,13 +64,13 @@ public struct MatrixEncoding: Sendable {
     }
 
     /// Why `composition` cannot be encoded, or `nil` when it can.
-    public func encodingProblem(_ composition: Composition) -> MatrixEncodingError? {
+    public func encodingProblem(_ composition: Composition) -> ChemistryError? {
         for (element, count) in zip(composition.elements, composition.counts) {
             if rowByAtomicNumber[element.atomicNumber] < 0 {
-                return MatrixEncodingError(formula: composition.formula, reason: .elementNotInMatrix(element))
+                return ChemistryError(formula: composition.formula, reason: .elementNotInMatrix(element))
             }
             if count > Self.maximumCount {
-                return MatrixEncodingError(formula: composition.formula, reason: .countTooLarge(element, count))
+                return ChemistryError(formula: composition.formula, reason: .countAboveMatrix(element, count))
             }
         }
         return nil
@@ -100,7 +79,7 @@ public struct MatrixEncoding: Sendable {
     /// Writes the one-hot matrix of `composition` into `matrix` (`cellCount` values, all
     /// overwritten).
     public func encode<Scalar: Numeric>(_ composition: Composition,
-                                        into matrix: UnsafeMutableBufferPointer<Scalar>) throws(MatrixEncodingError) {
+                                        into matrix: UnsafeMutableBufferPointer<Scalar>) throws(ChemistryError) {
         precondition(matrix.count == cellCount, "matrix has \(matrix.count) cells, expected \(cellCount)")
         if let problem = encodingProblem(composition) { throw problem }
         matrix.update(repeating: 0)
@@ -110,9 +89,9 @@ public struct MatrixEncoding: Sendable {
     }
 
     /// The one-hot matrix of `composition` as `cellCount` bytes.
-    public func encode(_ composition: Composition) throws(MatrixEncodingError) -> [UInt8] {
+    public func encode(_ composition: Composition) throws(ChemistryError) -> [UInt8] {
         var matrix = [UInt8](repeating: 0, count: cellCount)
-        try matrix.withUnsafeMutableBufferPointer { (buffer) throws(MatrixEncodingError) in
+        try matrix.withUnsafeMutableBufferPointer { (buffer) throws(ChemistryError) in
             try encode(composition, into: buffer)
         }
         return matrix

@@ -15,17 +15,17 @@ public struct RandomCompositionSampler: Sendable {
 
     /// A sampler drawing k elements with probability `elementCountWeights[k]` (index 0 and
     /// indices above 8 must be 0; weights need not be normalised).
-    public init(encoding: MatrixEncoding, elementCountWeights: [Double], seed: UInt64) throws(RandomCompositionError) {
+    public init(encoding: MatrixEncoding, elementCountWeights: [Double], seed: UInt64) throws(ChemistryError) {
         guard elementCountWeights.count >= 2, elementCountWeights[0] == 0,
               elementCountWeights.dropFirst(MatrixEncoding.maximumCount + 1).allSatisfy({ $0 == 0 }) else {
-            throw RandomCompositionError(message: "element-count weights must give 1 ... \(MatrixEncoding.maximumCount) elements only")
+            throw ChemistryError(formula: "", reason: .unusableElementCountWeights("element-count weights must give 1 ... \(MatrixEncoding.maximumCount) elements only"))
         }
         guard let sampler = try? WeightedSampler(weights: elementCountWeights) else {
-            throw RandomCompositionError(message: "element-count weights must be finite, non-negative and not all 0")
+            throw ChemistryError(formula: "", reason: .unusableElementCountWeights("element-count weights must be finite, non-negative and not all 0"))
         }
         self.encoding = encoding
         elementCounts = sampler
-        self.seed = derivedSeed(seed, label: "random-compositions")
+        self.seed = derivedSeed(seed, for: .randomCompositions)
     }
 
     /// Candidate `index`.
@@ -41,10 +41,4 @@ public struct RandomCompositionSampler: Sendable {
         }
         return Composition(chosen.map { (encoding.rowElements[$0], 1 + stream.uniformInt(below: MatrixEncoding.maximumCount)) })
     }
-}
-
-/// An unusable element-count distribution.
-public struct RandomCompositionError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
 }

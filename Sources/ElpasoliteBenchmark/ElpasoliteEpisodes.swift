@@ -18,7 +18,7 @@ public struct ElpasoliteEpisodes {
 
     public init(batches: ClassBalancedBatches, seed: UInt64) {
         self.batches = batches
-        self.seed = derivedSeed(seed, label: "elpasolite.dqn-episodes")
+        self.seed = derivedSeed(seed, for: .elpasoliteEpisodes)
     }
 
     /// This rank's transitions of update `update`: `[localBatch, 16]` states and next states,

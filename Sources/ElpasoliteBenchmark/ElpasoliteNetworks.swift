@@ -71,7 +71,7 @@ public enum ElpasoliteNetworks {
 ///
 /// Parameter counts: generator 18·512 + 512 + 512·8 + 8 = 13,832; critic 18·512 + 512 + 512 + 1
 /// = 10,241.
-public final class ElpasoliteConditionalGAN: @unchecked Sendable {
+public final class ElpasoliteConditionalGAN {
     /// Generator noise size.
     public static let noiseCount = 8
     /// Width of the hidden layer of both networks.
@@ -113,7 +113,7 @@ public final class ElpasoliteConditionalGAN: @unchecked Sendable {
 ///
 /// Parameter counts: encoder 18·256 + 256 + 2·256 (norm) + 256·256 + 256 + 2·256 + 256·16 + 16 =
 /// 75,792; decoder 18·256 + 256 + 256·256 + 256 + 256·8 + 8 = 72,712; total 148,504.
-public final class ElpasoliteConditionalVAE: @unchecked Sendable {
+public final class ElpasoliteConditionalVAE {
     /// Latent size.
     public static let latentCount = 8
     /// Width of the hidden layers.

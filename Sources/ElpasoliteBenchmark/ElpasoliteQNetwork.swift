@@ -40,7 +40,7 @@ public enum ElpasoliteDecisions {
 /// LeakyReLU 0.2) → 8 Q values.
 ///
 /// Parameter count: 26·512 + 512 + 4·(512·512 + 512) + 5·2·512 (norms) + 512·8 + 8 = 1,073,672.
-public final class ElpasoliteQNetwork: @unchecked Sendable {
+public final class ElpasoliteQNetwork {
     /// Width of the hidden layers.
     public static let hiddenCount = 512
     /// Number of hidden layers.
@@ -65,10 +65,10 @@ public final class ElpasoliteQNetwork: @unchecked Sendable {
 
 /// Double-DQN training of the elpasolite agent (docs/elpasolite.md, "DQN"): target
 /// `y = r + γ · Q_target(s′, argmax_a Q_online(s′, a))` over the actions legal in s′ (0 when s′ is
-/// terminal), Huber (or squared) loss on `Q_online(s, a)`, Adam with lr 1e-5 (PyTorch's default
-/// betas), γ = 0.999, batch 250, and the target network's flat parameter buffer overwritten by the
-/// online one every 10 updates.
-public final class ElpasoliteDoubleDQNTrainer: @unchecked Sendable {
+/// terminal), Huber (or squared) loss on `Q_online(s, a)`, Adam with PyTorch's default betas, and
+/// the target network's flat parameter buffer overwritten by the online one every
+/// `targetSyncInterval` updates; rate, γ and interval from an ``ElpasoliteConfiguration``.
+public final class ElpasoliteDoubleDQNTrainer {
     /// The network being trained.
     public let online: ElpasoliteQNetwork
     /// The slowly updated copy that evaluates bootstrapped targets.
@@ -91,22 +91,23 @@ public final class ElpasoliteDoubleDQNTrainer: @unchecked Sendable {
     private let targets: FloatBuffer
     private let valueGradient: FloatBuffer
 
-    /// A trainer over two networks for `batch` transitions, built with the same `seed` (the
+    /// A trainer over two networks for `batch` transitions with `configuration`'s learning rate,
+    /// discount and target-synchronisation interval, both networks built from its seed (the
     /// target starts as a copy).
     public init(
-        batch: Int = 250, learningRate: Float = 1e-5, discount: Float = 0.999, targetSyncInterval: Int = 10,
-        penalty: Loss.TemporalDifferencePenalty = .huber, seed: UInt64, reducer: any Reducer = SingleReplica()
+        batch: Int, configuration: ElpasoliteConfiguration, penalty: Loss.TemporalDifferencePenalty = .huber,
+        reducer: any Reducer = SingleReplica()
     ) {
         precondition(batch > 0, "ElpasoliteDoubleDQNTrainer: batch must be positive, got \(batch)")
-        precondition(targetSyncInterval > 0, "ElpasoliteDoubleDQNTrainer: targetSyncInterval must be positive")
-        online = ElpasoliteQNetwork(maxBatch: batch, seed: seed)
-        target = ElpasoliteQNetwork(maxBatch: batch, seed: seed)
+        precondition(configuration.targetSyncInterval > 0, "ElpasoliteDoubleDQNTrainer: targetSyncInterval must be positive")
+        online = ElpasoliteQNetwork(maxBatch: batch, seed: configuration.seed)
+        target = ElpasoliteQNetwork(maxBatch: batch, seed: configuration.seed)
         self.batch = batch
-        self.discount = discount
-        self.targetSyncInterval = targetSyncInterval
+        discount = configuration.discount
+        targetSyncInterval = configuration.targetSyncInterval
         self.penalty = penalty
         self.reducer = reducer
-        optimizer = Adam(parameterCount: online.network.store.parameterCount, learningRate: .constant(learningRate))
+        optimizer = Adam(parameterCount: online.network.store.parameterCount, learningRate: .constant(configuration.learningRate))
         targets = FloatBuffer(count: batch)
         valueGradient = FloatBuffer(count: batch * ElpasoliteDecisions.actionCount)
         synchronizeTarget()

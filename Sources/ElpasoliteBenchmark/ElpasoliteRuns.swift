@@ -40,7 +40,7 @@ struct ElpasoliteRunContext {
         reducer = MPIReducer(world: world)
         batches = try ClassBalancedBatches(data: data, globalBatch: configuration.batchSize, groups: groups,
                                            rank: world.rank, worldSize: world.size, seed: configuration.seed)
-        randomness = SampleRandomness(seed: derivedSeed(configuration.seed, label: "elpasolite.training-noise"),
+        randomness = SampleRandomness(seed: derivedSeed(configuration.seed, for: .elpasoliteTrainingNoise),
                                       sampleOffset: world.rank, sampleStride: world.size)
     }
 
@@ -75,8 +75,7 @@ public final class ElpasoliteVAERun: TrainingRun {
         let local = context.localBatch
         trainer = ElpasoliteVAETrainer(
             model: ElpasoliteConditionalVAE(maxBatch: local, seed: configuration.seed), batch: local,
-            learningRate: configuration.learningRate, klWeight: configuration.klWeight,
-            randomness: context.randomness, reducer: context.reducer)
+            configuration: configuration, randomness: context.randomness, reducer: context.reducer)
         features = FloatBuffer(count: local * ElpasoliteNetworks.featureCount)
         classes = [Int](repeating: 0, count: local)
     }
@@ -113,8 +112,7 @@ public final class ElpasoliteGANRun: TrainingRun {
         let local = context.localBatch
         trainer = ElpasoliteWGANGPTrainer(
             model: ElpasoliteConditionalGAN(maxBatch: local, seed: configuration.seed), batch: local,
-            learningRate: configuration.learningRate, penaltyWeight: configuration.penaltyWeight,
-            criticIterations: configuration.criticIterations, randomness: context.randomness, reducer: context.reducer)
+            configuration: configuration, randomness: context.randomness, reducer: context.reducer)
         features = FloatBuffer(count: groups * local * ElpasoliteNetworks.featureCount)
         classes = [Int](repeating: 0, count: groups * local)
     }
@@ -161,9 +159,7 @@ public final class ElpasoliteDQNRun: TrainingRun {
     public init(configuration: ElpasoliteConfiguration, data: ElpasoliteTrainingSet, world: Communicator) throws {
         context = try ElpasoliteRunContext(configuration: configuration, data: data, world: world, groups: 1)
         let local = context.localBatch
-        trainer = ElpasoliteDoubleDQNTrainer(
-            batch: local, learningRate: configuration.learningRate, discount: configuration.discount,
-            targetSyncInterval: configuration.targetSyncInterval, seed: configuration.seed, reducer: context.reducer)
+        trainer = ElpasoliteDoubleDQNTrainer(batch: local, configuration: configuration, reducer: context.reducer)
         episodes = ElpasoliteEpisodes(batches: context.batches, seed: configuration.seed)
         states = FloatBuffer(count: local * ElpasoliteDecisions.stateCount)
         nextStates = FloatBuffer(count: local * ElpasoliteDecisions.stateCount)

@@ -8,7 +8,7 @@ import NeuralNet
 /// bias is folded into one constant input column: the first layer is a `[rows, 9] × [9, 512]` GEMM
 /// instead of `[rows, 18] × [18, 512]` plus a bias pass. LeakyReLU and bias+tanh run as 16-lane
 /// SIMD loops (tanh as a rational approximation accurate to ~1e-7).
-public final class ElpasoliteGANSampler: @unchecked Sendable {
+public final class ElpasoliteGANSampler {
     /// Samples per block.
     public let blockRows: Int
     private let store: ParameterStore

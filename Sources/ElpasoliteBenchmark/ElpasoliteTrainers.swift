@@ -2,10 +2,11 @@ import NeuralNet
 import Random
 
 /// Training of ``ElpasoliteConditionalGAN`` as in docs/elpasolite.md, "cWGAN-GP", on the engine's
-/// ``WassersteinGP``: penalty weight 10, five critic updates per generator update, Adam with lr
-/// 1e-5 (PyTorch's default betas, which the reference does not override), batch 100.
+/// ``WassersteinGP``, with the penalty weight, critic updates per generator update and learning
+/// rate of an ``ElpasoliteConfiguration`` (the paper's are its defaults) and Adam with PyTorch's
+/// default betas, which the reference does not override.
 ///
-/// A ``step(real:classes:)`` is one generator update with its five critic updates; the reference
+/// A ``step(real:classes:)`` is one generator update with its critic updates; the reference
 /// does not say whether its 200,000 updates count generator or critic updates. Before each critic
 /// update the classes of its real batch are written into both networks' condition layers, so the
 /// generated and interpolated samples of that update carry the same classes, and the generator
@@ -22,8 +23,8 @@ public final class ElpasoliteWGANGPTrainer {
     /// A trainer drawing noise and interpolation weights from `randomness` (give each
     /// data-parallel rank its `sampleOffset`) and averaging gradients with `reducer`.
     public init(
-        model: ElpasoliteConditionalGAN, batch: Int = 100, learningRate: Float = 1e-5, penaltyWeight: Float = 10,
-        criticIterations: Int = 5, randomness: SampleRandomness, reducer: any Reducer = SingleReplica()
+        model: ElpasoliteConditionalGAN, batch: Int, configuration: ElpasoliteConfiguration, randomness: SampleRandomness,
+        reducer: any Reducer = SingleReplica()
     ) {
         precondition(batch > 0 && batch <= model.generator.maxBatch,
                      "ElpasoliteWGANGPTrainer: batch \(batch) outside 1...\(model.generator.maxBatch) (the model's maxBatch)")
@@ -31,9 +32,11 @@ public final class ElpasoliteWGANGPTrainer {
         self.batch = batch
         wasserstein = WassersteinGP(
             generator: model.generator, critic: model.critic,
-            generatorOptimizer: Adam(parameterCount: model.generator.store.parameterCount, learningRate: .constant(learningRate)),
-            criticOptimizer: Adam(parameterCount: model.critic.store.parameterCount, learningRate: .constant(learningRate)),
-            penaltyWeight: penaltyWeight, criticIterations: criticIterations, randomness: randomness, reducer: reducer)
+            generatorOptimizer: Adam(parameterCount: model.generator.store.parameterCount,
+                                     learningRate: .constant(configuration.learningRate)),
+            criticOptimizer: Adam(parameterCount: model.critic.store.parameterCount, learningRate: .constant(configuration.learningRate)),
+            penaltyWeight: configuration.penaltyWeight, criticIterations: configuration.criticIterations,
+            randomness: randomness, reducer: reducer)
     }
 
     /// One generator update preceded by `criticIterations` critic updates. `real` holds that many
@@ -59,8 +62,8 @@ public struct ElpasoliteVAELosses: Sendable, Equatable {
 }
 
 /// Training of ``ElpasoliteConditionalVAE`` as in docs/elpasolite.md, "cVAE": loss
-/// `Σ (x − x_rec)² + 0.1 · KL` per sample, averaged over the batch (500), Adam with lr 1e-3
-/// (PyTorch's default betas).
+/// `Σ (x − x_rec)² + klWeight · KL` per sample, averaged over the batch, Adam with PyTorch's
+/// default betas; KL weight and learning rate from an ``ElpasoliteConfiguration``.
 public final class ElpasoliteVAETrainer {
     /// The networks being trained.
     public let model: ElpasoliteConditionalVAE
@@ -84,15 +87,15 @@ public final class ElpasoliteVAETrainer {
     /// A trainer drawing the reparameterisation noise of local sample j from `randomness` (one
     /// replica: `SampleRandomness(seed:)`; data parallel: offset rank, stride rank count).
     public init(
-        model: ElpasoliteConditionalVAE, batch: Int = 500, learningRate: Float = 1e-3, klWeight: Float = 0.1,
-        randomness: SampleRandomness, reducer: any Reducer = SingleReplica()
+        model: ElpasoliteConditionalVAE, batch: Int, configuration: ElpasoliteConfiguration, randomness: SampleRandomness,
+        reducer: any Reducer = SingleReplica()
     ) {
         precondition(batch > 0 && batch <= model.encoder.maxBatch,
                      "ElpasoliteVAETrainer: batch \(batch) outside 1...\(model.encoder.maxBatch) (the model's maxBatch)")
         self.model = model
         self.batch = batch
-        self.klWeight = klWeight
-        optimizer = Adam(parameterCount: model.store.parameterCount, learningRate: .constant(learningRate))
+        klWeight = configuration.klWeight
+        optimizer = Adam(parameterCount: model.store.parameterCount, learningRate: .constant(configuration.learningRate))
         self.randomness = randomness
         self.reducer = reducer
         let latentCount = ElpasoliteConditionalVAE.latentCount

@@ -47,7 +47,7 @@ public final class ElpasoliteTrainingSet {
         var rows = split.indices.filter { split[$0] == PreparedFile.trainSplit }
         if trainFraction < 1 {
             let kept = Int((Double(rows.count) * trainFraction).rounded())
-            rows = permutation(count: rows.count, seed: derivedSeed(seed, label: "elpasolite.train-fraction"), epoch: 0)
+            rows = permutation(count: rows.count, seed: derivedSeed(seed, for: .elpasoliteTrainFraction), epoch: 0)
                 .prefix(kept).sorted().map { rows[$0] }
         }
         guard !rows.isEmpty else {
@@ -98,7 +98,7 @@ public struct ClassBalancedBatches {
         self.groups = groups
         self.rank = rank
         self.worldSize = worldSize
-        self.seed = derivedSeed(seed, label: "elpasolite.class-balanced-batches")
+        self.seed = derivedSeed(seed, for: .elpasoliteBatches)
     }
 
     /// Rows per group on this rank.

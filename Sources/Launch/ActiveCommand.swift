@@ -124,13 +124,13 @@ struct ActiveSetup {
         guard holdoutRows.count >= testSize else {
             throw ValidationError("--test-size \(testSize) exceeds the \(holdoutRows.count) hold-out rows of \(options.data)")
         }
-        func rows(_ pool: [Int], count: Int, label: String) -> [LabelledComposition] {
-            permutation(count: pool.count, seed: derivedSeed(options.seed, label: label), epoch: 0).prefix(count).map {
+        func rows(_ pool: [Int], count: Int, purpose: SeedPurpose) -> [LabelledComposition] {
+            permutation(count: pool.count, seed: derivedSeed(options.seed, for: purpose), epoch: 0).prefix(count).map {
                 LabelledComposition(composition: labelled.compositions[pool[$0]], target: Double(labelled.targets[pool[$0]]))
             }
         }
-        start = rows(trainingRows, count: options.startSize, label: "active-start")
-        test = rows(holdoutRows, count: testSize, label: "active-test")
+        start = rows(trainingRows, count: options.startSize, purpose: .activeStart)
+        test = rows(holdoutRows, count: testSize, purpose: .activeTest)
         autoencoder = try ActiveAutoencoder(checkpoint: options.autoencoder, world: world)
         outputDirectory = URL(fileURLWithPath: options.outputDirectory)
         if world.isRoot { try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true) }

@@ -45,7 +45,8 @@ enum ElpasoliteBenchmarks {
     /// cWGAN-GP steps (5 critic updates with exact gradient penalty, 1 generator update, Adam).
     static func ganTraining(batch: Int, seconds: Double) throws -> BenchmarkResult {
         let model = ElpasoliteConditionalGAN(maxBatch: batch, seed: 1)
-        let trainer = ElpasoliteWGANGPTrainer(model: model, batch: batch, randomness: SampleRandomness(seed: 2))
+        let trainer = ElpasoliteWGANGPTrainer(model: model, batch: batch, configuration: .defaults(for: .conditionalGAN),
+                                              randomness: SampleRandomness(seed: 2))
         let perStep = trainer.wasserstein.criticIterations * batch
         let (real, classes) = syntheticElpasolites(count: perStep)
         let rates = try measureRates(seconds: seconds) {
@@ -59,7 +60,8 @@ enum ElpasoliteBenchmarks {
     /// cVAE updates (encoder with LayerNorm, reparameterised latent, decoder, Adam).
     static func vaeTraining(batch: Int, seconds: Double) throws -> BenchmarkResult {
         let model = ElpasoliteConditionalVAE(maxBatch: batch, seed: 1)
-        let trainer = ElpasoliteVAETrainer(model: model, batch: batch, randomness: SampleRandomness(seed: 2))
+        let trainer = ElpasoliteVAETrainer(model: model, batch: batch, configuration: .defaults(for: .conditionalVAE),
+                                           randomness: SampleRandomness(seed: 2))
         let (features, classes) = syntheticElpasolites(count: batch)
         let rates = try measureRates(seconds: seconds) {
             try trainer.step(features: features.pointer, classes: classes)

@@ -12,7 +12,9 @@ struct MatganDist: ParsableCommand {
             Run under mpirun or srun for data-parallel training and sharded generation; \
             a plain process is a one-rank job.
             """,
-        subcommands: [Info.self, SelfTest.self, CheckFormulas.self, Prepare.self, ElpasoliteCommand.self, Train.self, Generate.self, Evaluate.self, DecodabilityCommand.self, PropertyCommand.self, ActiveCommand.self, Bench.self]
+        subcommands: [InfoCommand.self, SelfTestCommand.self, CheckFormulasCommand.self, PrepareCommand.self, ElpasoliteCommand.self,
+                      TrainCommand.self, GenerateCommand.self, EvaluateCommand.self, DecodabilityCommand.self, PropertyCommand.self,
+                      ActiveCommand.self, BenchCommand.self]
     )
 
     /// Chooses the BLAS kernel set (which may restart the process) before anything else runs.

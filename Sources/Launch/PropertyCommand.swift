@@ -256,7 +256,7 @@ struct PropertyTrain: ParsableCommand {
             }
             groupCount = groups.count
         }
-        let order = permutation(count: groupCount, seed: derivedSeed(seed, label: "property-holdout"), epoch: 0)
+        let order = permutation(count: groupCount, seed: derivedSeed(seed, for: .propertyHoldout), epoch: 0)
         var isHeldOut = [Bool](repeating: false, count: groupCount)
         for group in order.prefix(max(1, Int((testFraction * Double(groupCount)).rounded()))) { isHeldOut[group] = true }
         return ((0..<count).filter { !isHeldOut[groupOfRow[$0]] }, (0..<count).filter { isHeldOut[groupOfRow[$0]] })

@@ -24,7 +24,7 @@ public final class AutoencoderRun: TrainingRun {
         self.configuration = configuration
         self.data = data
         let schedule = try BatchSchedule(rowCount: data.trainingRows.count, globalBatchSize: configuration.batchSize,
-                                         rank: world.rank, worldSize: world.size, seed: derivedSeed(configuration.seed, label: "batches"))
+                                         rank: world.rank, worldSize: world.size, seed: derivedSeed(configuration.seed, for: .matganBatches))
         (encoder, decoder) = MatGANNetworks.autoencoder(
             configuration.model.variant, rows: configuration.model.encoding.rowCount,
             logits: configuration.model.reconstructionLoss == .binaryCrossEntropy, maxBatch: schedule.localBatchSize)

@@ -28,7 +28,7 @@ public final class MatGANRun: TrainingRun {
         self.configuration = configuration
         self.data = data
         let schedule = try BatchSchedule(rowCount: data.trainingRows.count, globalBatchSize: configuration.batchSize,
-                                         rank: world.rank, worldSize: world.size, seed: derivedSeed(configuration.seed, label: "batches"))
+                                         rank: world.rank, worldSize: world.size, seed: derivedSeed(configuration.seed, for: .matganBatches))
         let local = schedule.localBatchSize
         generator = MatGANNetworks.generator(configuration.model.variant, maxBatch: local)
         critic = MatGANNetworks.critic(configuration.model.variant, maxBatch: local, batchNorm: configuration.criticBatchNorm)
@@ -53,7 +53,7 @@ public final class MatGANRun: TrainingRun {
         trainer = WassersteinGP(
             generator: generator, critic: critic, generatorOptimizer: generatorOptimizer, criticOptimizer: criticOptimizer,
             penaltyWeight: configuration.penaltyWeight, criticIterations: configuration.criticIterations,
-            randomness: SampleRandomness(seed: derivedSeed(configuration.seed, label: "training noise"),
+            randomness: SampleRandomness(seed: derivedSeed(configuration.seed, for: .matganTrainingNoise),
                                          sampleOffset: world.rank, sampleStride: world.size),
             reducer: reducer)
         if configuration.synchronizedBatchNorm {

@@ -1,6 +1,6 @@
 /// A zero-initialised Float32 buffer owned by a layer or network, allocated once and freed on
 /// deinit. Hot paths use `pointer` directly; nothing here allocates after construction.
-public final class FloatBuffer: @unchecked Sendable {
+public final class FloatBuffer {
     /// The storage, `count` Floats.
     public let storage: UnsafeMutableBufferPointer<Float>
 

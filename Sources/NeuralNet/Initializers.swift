@@ -56,12 +56,12 @@ public enum Initializer: Sendable, Equatable {
 extension ParameterStore {
     /// Fills every weight slice (role ``ParameterRole/weight(fanIn:fanOut:)``) with
     /// `initializer`, using the slice's fans; biases, norm scales and shifts keep their role's
-    /// value. Slice `name` draws from `RandomStream(seed: derivedSeed(seed, label: "init." + name))`,
+    /// value. Slice `name` draws from `RandomStream(seed: derivedSeed(seed, for: .weightInitialization(slice: name)))`,
     /// so its values depend only on the seed and its name, not on the other layers of the model.
     public func initializeWeights(_ initializer: Initializer, seed: UInt64) {
         for slice in parameterSlices {
             guard case let .weight(fanIn, fanOut) = slice.role else { continue }
-            var stream = RandomStream(seed: derivedSeed(seed, label: "init." + slice.name))
+            var stream = RandomStream(seed: derivedSeed(seed, for: .weightInitialization(slice: slice.name)))
             initializer.fill(UnsafeMutableBufferPointer(rebasing: parameters[slice.range]), fanIn: fanIn, fanOut: fanOut, using: &stream)
         }
     }

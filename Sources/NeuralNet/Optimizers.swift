@@ -2,7 +2,7 @@ import Foundation
 
 /// A first-order optimizer over a model's flat parameter buffer: every parameter of the model is
 /// one contiguous Float buffer and the gradients a second buffer of the same layout, and the
-/// optimizer's state (moments, momentum) is flat buffers of that layout too.
+/// optimizer's state (moments) is flat buffers of that layout too.
 ///
 /// Checkpoints save ``stateBuffers`` and ``stepCount`` and restore them by copying the saved
 /// values back into the same buffers and setting ``stepCount``; nothing else changes between
@@ -15,9 +15,6 @@ public protocol Optimizer: AnyObject {
     var stepCount: Int { get set }
     /// The learning rate of each update, a function of ``stepCount``.
     var learningRate: LearningRateSchedule { get set }
-    /// When set, every update ends by clipping each parameter to `[-limit, limit]` (the original
-    /// WGAN critic's weight clipping).
-    var weightClip: Float? { get set }
     /// The state to checkpoint, with stable names (PyTorch's state keys).
     var stateBuffers: [OptimizerStateBuffer] { get }
     /// Applies one update to `parameters` from `gradients` (same count and layout) and
@@ -48,21 +45,6 @@ extension Optimizer {
         return rate
     }
 
-    /// Applies ``weightClip`` if set.
-    fileprivate func endStep(parameters: UnsafeMutableBufferPointer<Float>) {
-        if let weightClip { clipParameters(parameters, limit: weightClip) }
-    }
-}
-
-/// Clips every value to `[-limit, limit]`.
-public func clipParameters(_ parameters: UnsafeMutableBufferPointer<Float>, limit: Float) {
-    precondition(limit >= 0, "clipParameters: the limit must be non-negative, got \(limit)")
-    guard let p = parameters.baseAddress else { return }
-    // Comparisons rather than min/max (which order NaNs) so the loop vectorises.
-    for i in 0 ..< parameters.count {
-        let value = p[i] < -limit ? -limit : p[i]
-        p[i] = value > limit ? limit : value
-    }
 }
 
 // MARK: - Learning-rate schedules
@@ -84,13 +66,6 @@ public struct LearningRateSchedule: Sendable {
     /// The same rate for every update.
     public static func constant(_ rate: Float) -> LearningRateSchedule {
         LearningRateSchedule { _ in rate }
-    }
-
-    /// `initial * factor^(step / interval)` (integer division): multiplied by `factor` every
-    /// `interval` updates, like PyTorch's `StepLR` counted in updates.
-    public static func stepDecay(initial: Float, factor: Float, interval: Int) -> LearningRateSchedule {
-        precondition(interval > 0, "LearningRateSchedule.stepDecay: the interval must be positive, got \(interval)")
-        return LearningRateSchedule { step in initial * pow(factor, Float(step / interval)) }
     }
 
     /// Cosine annealing from `initial` at step 0 to `minimum` at `totalSteps` and after:
@@ -116,7 +91,7 @@ public struct LearningRateSchedule: Sendable {
 ///   correction is folded into the rate, `p ← p − lr · sqrt(1 − β2^t) / (1 − β1^t) · m / (sqrt(v) + ε)`.
 ///   This equals the PyTorch form with `ε` replaced by `ε · sqrt(1 − β2^t)`; the two differ only
 ///   where `sqrt(v̂)` is comparable to `ε`, i.e. for parameters with nearly zero gradients.
-public final class Adam: Optimizer, @unchecked Sendable {
+public final class Adam: Optimizer {
     /// Where ε enters the update (see the type's documentation).
     public enum Variant: String, Codable, Sendable, Equatable {
         case pytorch
@@ -126,7 +101,6 @@ public final class Adam: Optimizer, @unchecked Sendable {
     public let parameterCount: Int
     public var stepCount = 0
     public var learningRate: LearningRateSchedule
-    public var weightClip: Float?
     /// Decay of the first moment.
     public let beta1: Float
     /// Decay of the second moment.
@@ -142,7 +116,7 @@ public final class Adam: Optimizer, @unchecked Sendable {
     /// Adam for `parameterCount` parameters. PyTorch's defaults; MatGAN uses β1 0.5, β2 0.9.
     public init(
         parameterCount: Int, learningRate: LearningRateSchedule = .constant(1e-3), beta1: Float = 0.9,
-        beta2: Float = 0.999, epsilon: Float = 1e-8, variant: Variant = .pytorch, weightClip: Float? = nil
+        beta2: Float = 0.999, epsilon: Float = 1e-8, variant: Variant = .pytorch
     ) {
         precondition(parameterCount > 0, "Adam: the parameter count must be positive, got \(parameterCount)")
         precondition((0 ..< 1).contains(beta1) && (0 ..< 1).contains(beta2),
@@ -153,7 +127,6 @@ public final class Adam: Optimizer, @unchecked Sendable {
         self.beta2 = beta2
         self.epsilon = epsilon
         self.variant = variant
-        self.weightClip = weightClip
         firstMoment = FloatBuffer(count: parameterCount)
         secondMoment = FloatBuffer(count: parameterCount)
     }
@@ -184,136 +157,5 @@ public final class Adam: Optimizer, @unchecked Sendable {
             v[i] = vi
             p[i] -= stepSize * mi / (vi.squareRoot() + shiftedEpsilon)
         }
-        endStep(parameters: parameters)
-    }
-}
-
-// MARK: - RMSprop
-
-/// RMSprop with PyTorch's semantics (`torch.optim.RMSprop`, `centered=False`, no weight decay):
-/// `v ← α v + (1 − α) g²`; without momentum `p ← p − lr · g / (sqrt(v) + ε)`; with momentum μ
-/// `b ← μ b + g / (sqrt(v) + ε)`, `p ← p − lr · b`. Unlike TF's RMSProp, ε is added outside
-/// the root and `v` starts at 0.
-public final class RMSprop: Optimizer, @unchecked Sendable {
-    public let parameterCount: Int
-    public var stepCount = 0
-    public var learningRate: LearningRateSchedule
-    public var weightClip: Float?
-    /// Decay of the squared-gradient average.
-    public let alpha: Float
-    /// Added to its root.
-    public let epsilon: Float
-    /// Momentum factor (0: none, and no momentum buffer is kept).
-    public let momentum: Float
-    /// Average of squared gradients (PyTorch's `square_avg`), initially 0.
-    public let squareAverage: FloatBuffer
-    /// Momentum buffer (PyTorch's `momentum_buffer`), initially 0; nil without momentum.
-    public let momentumBuffer: FloatBuffer?
-
-    /// RMSprop for `parameterCount` parameters, PyTorch's defaults.
-    public init(
-        parameterCount: Int, learningRate: LearningRateSchedule = .constant(1e-2), alpha: Float = 0.99,
-        epsilon: Float = 1e-8, momentum: Float = 0, weightClip: Float? = nil
-    ) {
-        precondition(parameterCount > 0, "RMSprop: the parameter count must be positive, got \(parameterCount)")
-        precondition((0 ..< 1).contains(alpha), "RMSprop: alpha must lie in [0, 1), got \(alpha)")
-        precondition(momentum >= 0, "RMSprop: momentum must be non-negative, got \(momentum)")
-        self.parameterCount = parameterCount
-        self.learningRate = learningRate
-        self.alpha = alpha
-        self.epsilon = epsilon
-        self.momentum = momentum
-        self.weightClip = weightClip
-        squareAverage = FloatBuffer(count: parameterCount)
-        momentumBuffer = momentum > 0 ? FloatBuffer(count: parameterCount) : nil
-    }
-
-    public var stateBuffers: [OptimizerStateBuffer] {
-        [OptimizerStateBuffer(name: "square_avg", values: squareAverage.storage)]
-            + (momentumBuffer.map { [OptimizerStateBuffer(name: "momentum_buffer", values: $0.storage)] } ?? [])
-    }
-
-    public func step(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>) {
-        let rate = beginStep(parameters: parameters, gradients: gradients)
-        let alpha = alpha, epsilon = epsilon, momentum = momentum
-        let p = parameters.baseAddress!, g = gradients.baseAddress!, v = squareAverage.pointer
-        if let momentumBuffer {
-            let b = momentumBuffer.pointer
-            for i in 0 ..< parameterCount {
-                let vi = alpha * v[i] + (1 - alpha) * g[i] * g[i]
-                v[i] = vi
-                b[i] = momentum * b[i] + g[i] / (vi.squareRoot() + epsilon)
-                p[i] -= rate * b[i]
-            }
-        } else {
-            for i in 0 ..< parameterCount {
-                let vi = alpha * v[i] + (1 - alpha) * g[i] * g[i]
-                v[i] = vi
-                p[i] -= rate * g[i] / (vi.squareRoot() + epsilon)
-            }
-        }
-        endStep(parameters: parameters)
-    }
-}
-
-// MARK: - SGD
-
-/// Stochastic gradient descent with PyTorch's semantics (`torch.optim.SGD`, no dampening, no
-/// weight decay): without momentum `p ← p − lr · g`; with momentum μ `b ← μ b + g` (b starts at
-/// 0, so the first update uses `b = g` as in PyTorch) and `p ← p − lr · b`, or with Nesterov
-/// momentum `p ← p − lr · (g + μ b)`.
-public final class SGD: Optimizer, @unchecked Sendable {
-    public let parameterCount: Int
-    public var stepCount = 0
-    public var learningRate: LearningRateSchedule
-    public var weightClip: Float?
-    /// Momentum factor (0: plain SGD, and no momentum buffer is kept).
-    public let momentum: Float
-    /// Whether to use Nesterov momentum.
-    public let nesterov: Bool
-    /// Momentum buffer (PyTorch's `momentum_buffer`); nil without momentum.
-    public let momentumBuffer: FloatBuffer?
-
-    /// SGD for `parameterCount` parameters.
-    public init(
-        parameterCount: Int, learningRate: LearningRateSchedule, momentum: Float = 0, nesterov: Bool = false,
-        weightClip: Float? = nil
-    ) {
-        precondition(parameterCount > 0, "SGD: the parameter count must be positive, got \(parameterCount)")
-        precondition(momentum >= 0, "SGD: momentum must be non-negative, got \(momentum)")
-        precondition(!nesterov || momentum > 0, "SGD: Nesterov momentum needs a positive momentum")
-        self.parameterCount = parameterCount
-        self.learningRate = learningRate
-        self.momentum = momentum
-        self.nesterov = nesterov
-        self.weightClip = weightClip
-        momentumBuffer = momentum > 0 ? FloatBuffer(count: parameterCount) : nil
-    }
-
-    public var stateBuffers: [OptimizerStateBuffer] {
-        momentumBuffer.map { [OptimizerStateBuffer(name: "momentum_buffer", values: $0.storage)] } ?? []
-    }
-
-    public func step(parameters: UnsafeMutableBufferPointer<Float>, gradients: UnsafeBufferPointer<Float>) {
-        let rate = beginStep(parameters: parameters, gradients: gradients)
-        let momentum = momentum
-        let p = parameters.baseAddress!, g = gradients.baseAddress!
-        if let momentumBuffer {
-            let b = momentumBuffer.pointer
-            if nesterov {
-                for i in 0 ..< parameterCount {
-                    b[i] = momentum * b[i] + g[i]
-                    p[i] -= rate * (g[i] + momentum * b[i])
-                }
-            } else {
-                for i in 0 ..< parameterCount {
-                    b[i] = momentum * b[i] + g[i]
-                    p[i] -= rate * b[i]
-                }
-            }
-        } else {
-            for i in 0 ..< parameterCount { p[i] -= rate * g[i] }
-        }
-        endStep(parameters: parameters)
     }
 }

@@ -47,7 +47,7 @@ public struct ParameterSlice: Sendable, Equatable {
 /// Two phases: layers call ``addParameter(name:shape:role:)`` / ``addState(name:shape:initialValue:)``
 /// while the model is built, then ``seal()`` allocates the buffers and writes initial values
 /// (``Sequential`` seals its store). Pointers are valid only after sealing.
-public final class ParameterStore: @unchecked Sendable {
+public final class ParameterStore {
     /// Trainable slices in the order they were added.
     public private(set) var parameterSlices: [ParameterSlice] = []
     /// State slices (running averages) in the order they were added.

@@ -5,7 +5,7 @@
 /// caller's input pointer, which must stay valid until the matching backward pass. Nothing is
 /// allocated after `init` except, once, the backward-pass buffers on the first backward pass
 /// (a network used only for generation never allocates them).
-public final class Sequential: @unchecked Sendable {
+public final class Sequential {
     /// Owner of every layer's parameters (sealed by `init`).
     public let store: ParameterStore
     /// The layers, input to output.

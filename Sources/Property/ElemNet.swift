@@ -137,13 +137,13 @@ public enum ElemNet {
         let localBatch = parameters.batchSize / world.size
         let network = network(inputCount: inputCount, hiddenWidths: parameters.hiddenWidths, maxBatch: localBatch)
         let store = network.store
-        store.initializeWeights(.heNormal(), seed: derivedSeed(parameters.seed, label: "elemnet"))
+        store.initializeWeights(.heNormal(), seed: derivedSeed(parameters.seed, for: .elemNetInitialization))
         let optimizer = Adam(parameterCount: store.parameterCount, learningRate: .constant(Float(parameters.learningRate)))
         let batchInput = FloatBuffer(count: localBatch * inputCount)
         let batchTarget = FloatBuffer(count: localBatch)
         let outputGradient = FloatBuffer(count: localBatch)
         let steps = rowCount / parameters.batchSize
-        let permutationSeed = derivedSeed(parameters.seed, label: "elemnet-batches")
+        let permutationSeed = derivedSeed(parameters.seed, for: .elemNetBatches)
 
         try features.values.withUnsafeBufferPointer { x in
             for epoch in 0..<parameters.epochs {

@@ -55,7 +55,7 @@ public enum GradientBoosting {
         var prediction = [Double](repeating: Double(Float(mean)), count: rowCount)
         var residuals = [Double](repeating: 0, count: rowCount)
         let inBag = max(1, Int(parameters.subsample * Double(rowCount)))
-        let seed = derivedSeed(parameters.seed, label: "gradient-boosting")
+        let seed = derivedSeed(parameters.seed, for: .gradientBoosting)
         let rate = Double(Float(parameters.learningRate))
         var trees: [GrownTree] = []
         for treeIndex in 0..<parameters.treeCount {

@@ -46,7 +46,7 @@ public enum RandomForest {
                                 maxFeatures: max(1, Int(parameters.maxFeatures * Double(features.columnCount))))
         let builder = TreeBuilder(data: bins, limits: limits)
         let doubleTargets = targets.map(Double.init)
-        let seed = derivedSeed(parameters.seed, label: "random-forest")
+        let seed = derivedSeed(parameters.seed, for: .randomForest)
         let rowCount = features.rowCount
         var localTrees: [GrownTree] = []
         for tree in stride(from: world.rank, to: parameters.treeCount, by: world.size) {

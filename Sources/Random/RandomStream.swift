@@ -21,7 +21,7 @@ import Foundation
 ///   same numbers.
 /// - Or one stream, block-addressed: items of `k` values (k a multiple of 16) start at
 ///   `position: UInt64(i * k / 4)`.
-/// Use different seeds (see `derivedSeed(_:label:)`) for unrelated purposes sharing stream numbers.
+/// Use different seeds (see `derivedSeed(_:for:)`) for unrelated purposes sharing stream numbers.
 public struct RandomStream: Sendable, RandomNumberGenerator {
     /// The Philox key: the seed.
     public let seed: UInt64

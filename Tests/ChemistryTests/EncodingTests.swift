@@ -31,10 +31,10 @@ final class EncodingTests: XCTestCase {
         XCTAssertEqual(floats[8 * 8], 1)
 
         XCTAssertThrowsError(try MatrixEncoding.matgan.encode(try Composition(parsing: "KrF2"))) { error in
-            XCTAssertEqual((error as? MatrixEncodingError)?.reason, .elementNotInMatrix(Element(symbol: "Kr")!))
+            XCTAssertEqual((error as? ChemistryError)?.reason, .elementNotInMatrix(Element(symbol: "Kr")!))
         }
         XCTAssertThrowsError(try MatrixEncoding.matgan.encode(try Composition(parsing: "Na9Cl"))) { error in
-            XCTAssertEqual((error as? MatrixEncodingError)?.reason, .countTooLarge(Element(symbol: "Na")!, 9))
+            XCTAssertEqual((error as? ChemistryError)?.reason, .countAboveMatrix(Element(symbol: "Na")!, 9))
         }
         XCTAssertNoThrow(try MatrixEncoding.activeDesign.encode(try Composition(parsing: "KrF2")))
     }

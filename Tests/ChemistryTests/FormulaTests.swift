@@ -50,8 +50,8 @@ final class FormulaTests: XCTestCase {
         XCTAssertEqual(try Composition(parsing: "ClNa"), try Composition(parsing: "NaCl"))
     }
 
-    func testFormulaErrorsSayWhatAndWhere() {
-        let cases: [(String, FormulaError.Reason, Int)] = [
+    func testChemistryErrorsSayWhatAndWhere() {
+        let cases: [(String, ChemistryError.Reason, Int)] = [
             ("", .empty, 1),
             ("Na0.5Cl", .fractionalCount("0.5"), 3),
             ("NaCl1.25", .fractionalCount("1.25"), 5),
@@ -75,7 +75,7 @@ final class FormulaTests: XCTestCase {
         ]
         for (formula, reason, position) in cases {
             XCTAssertThrowsError(try Composition(parsing: formula), formula) { error in
-                guard let error = error as? FormulaError else { return XCTFail("\(formula): \(error)") }
+                guard let error = error as? ChemistryError else { return XCTFail("\(formula): \(error)") }
                 XCTAssertEqual(error.reason, reason, formula)
                 XCTAssertEqual(error.position, position, formula)
                 XCTAssertEqual(error.formula, formula)

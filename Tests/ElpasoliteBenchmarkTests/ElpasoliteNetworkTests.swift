@@ -7,7 +7,7 @@ import XCTest
 /// The elpasolite networks of docs/elpasolite.md, "Models": sizes, the class-conditioning layer,
 /// the exact gradient penalty through conditional critics (against a Double implementation), the
 /// fast sampler, and the gradients each training step hands to its optimizer.
-final class ElpasoliteModelTests: XCTestCase {
+final class ElpasoliteNetworkTests: XCTestCase {
 
     // MARK: Sizes
 
@@ -223,7 +223,8 @@ final class ElpasoliteModelTests: XCTestCase {
     func testVAEStepGradient() throws {
         let batch = 4, seed: UInt64 = 9
         let vae = ElpasoliteConditionalVAE(maxBatch: batch, seed: 6)
-        let trainer = ElpasoliteVAETrainer(model: vae, batch: batch, randomness: SampleRandomness(seed: seed))
+        let trainer = ElpasoliteVAETrainer(model: vae, batch: batch, configuration: .defaults(for: .conditionalVAE),
+                                           randomness: SampleRandomness(seed: seed))
         var stream = RandomStream(seed: 61)
         let x = randomFloats(batch * 8, in: -0.9...0.9, &stream)
         let classes = [1, 5, 5, 8]
@@ -264,7 +265,9 @@ final class ElpasoliteModelTests: XCTestCase {
         let batch = 4
         let gan = ElpasoliteConditionalGAN(maxBatch: batch, seed: 7)
         let randomness = SampleRandomness(seed: 10)
-        let trainer = ElpasoliteWGANGPTrainer(model: gan, batch: batch, criticIterations: 1, randomness: randomness)
+        var configuration = ElpasoliteConfiguration.defaults(for: .conditionalGAN)
+        configuration.criticIterations = 1
+        let trainer = ElpasoliteWGANGPTrainer(model: gan, batch: batch, configuration: configuration, randomness: randomness)
         var stream = RandomStream(seed: 71)
         let real = randomFloats(batch * 8, in: -0.9...0.9, &stream)
         let classes = [0, 3, 3, 9]
@@ -338,7 +341,10 @@ final class ElpasoliteModelTests: XCTestCase {
     /// own backward is checked layer by layer elsewhere; this checks the update's wiring exactly.)
     func testDoubleDQNUpdate() throws {
         let batch = 3
-        let trainer = ElpasoliteDoubleDQNTrainer(batch: batch, targetSyncInterval: 3, seed: 8)
+        var configuration = ElpasoliteConfiguration.defaults(for: .doubleDQN)
+        configuration.targetSyncInterval = 3
+        configuration.seed = 8
+        let trainer = ElpasoliteDoubleDQNTrainer(batch: batch, configuration: configuration)
         let online = trainer.online, target = trainer.target, store = online.network.store
         // Online Q = −target Q: negate the online output layer, so the online argmax is the target's
         // argmin and a plain DQN target (max of Q_target) would differ from the double-DQN one.

@@ -11,7 +11,7 @@ import XCTest
 /// Elpasolite training and sweeps: the fast vector decoder, class-balanced draws, and
 /// `train --model elpasolite-*` and `elpasolite sweep` as real `mpirun` jobs on a small
 /// synthetic data set and a synthetic labelled space.
-final class ElpasoliteModelsTests: XCTestCase {
+final class ElpasoliteTrainingTests: XCTestCase {
     private static let work = FileManager.default.temporaryDirectory.appendingPathComponent("elpasolite-models-\(UUID().uuidString)")
     private static var dataPath: String { work.appendingPathComponent("elpasolites.h5").path }
     private static var oraclePath: String { work.appendingPathComponent("oracle.h5").path }
@@ -253,7 +253,7 @@ final class ElpasoliteModelsTests: XCTestCase {
         XCTAssertTrue(resumed.standardOutput.contains("to step 4"), resumed.standardOutput)
         let refused = try CommandRunner.run(trainArguments("elpasolite-cgan", "gan3", steps: 1, batch: 20) + ["--critic-lr", "1e-3"])
         XCTAssertNotEqual(refused.exitCode, 0)
-        XCTAssertTrue(refused.standardError.contains("--critic-lr applies to the MatGAN models only"), refused.standardError)
+        XCTAssertTrue(refused.standardError.contains("--critic-lr does not apply to elpasolite-cgan; it applies to matgan-mp, matgan-oqmd"), refused.standardError)
     }
 
     func testSweepCountsExactlyTheBudgetOfValidSamplesOnAnyRankCount() throws {

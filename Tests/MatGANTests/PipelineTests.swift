@@ -155,6 +155,11 @@ final class PipelineTests: XCTestCase {
                                              "--time-limit", "1m", "--lr-decay", "cosine"])
         XCTAssertNotEqual(refused.exitCode, 0)
         XCTAssertTrue(refused.standardError.contains("--lr-decay cosine needs --steps or --epochs"), refused.standardError)
+        let badDuration = try CommandRunner.run(["train", "--model", "matgan-mp", "--data", Self.dataPath, "--run-dir",
+                                                 path("duration-bad"), "--time-limit", "5x"])
+        XCTAssertNotEqual(badDuration.exitCode, 0)
+        XCTAssertTrue(badDuration.standardError.contains("'5x'") && badDuration.standardError.contains("--time-limit"),
+                      badDuration.standardError)
     }
 
     func testAutoencoderTrainsAndReportsDecodability() throws {

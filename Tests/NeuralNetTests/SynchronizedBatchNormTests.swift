@@ -8,6 +8,7 @@ import XCTest
 /// backward outputs and the summed parameter gradients must equal one layer on the whole batch.
 final class SynchronizedBatchNormTests: XCTestCase {
     /// An in-process two-party allreduce-sum: both callers block until both have contributed.
+    /// Unchecked: the condition lock guards every mutable property across the two threads.
     private final class PairReduction: @unchecked Sendable {
         private let condition = NSCondition()
         private var pending: [[Float]] = []
@@ -31,7 +32,8 @@ final class SynchronizedBatchNormTests: XCTestCase {
         }
     }
 
-    /// One party: a layer, its store, and the batch slice it normalises.
+    /// One party: a layer, its store, and the batch slice it normalises. Unchecked: each thread
+    /// touches only its own party.
     private final class Rank: @unchecked Sendable {
         let layer: BatchNorm
         let store: ParameterStore
@@ -64,9 +66,10 @@ final class SynchronizedBatchNormTests: XCTestCase {
     func testTwoRanksMatchOneLayerOnTheWholeBatch() throws {
         let shape = [2, 3, 4], half = 3, batch = 2 * half
         let count = shape.reduce(1, *)
-        let x = GradientCheck.randomBuffer(batch * count, seed: 41)
-        let dy = GradientCheck.randomBuffer(batch * count, seed: 42)
-        let a = GradientCheck.randomBuffer(batch * count, seed: 43)
+        // Read-only inputs that the two parties' threads share.
+        nonisolated(unsafe) let x = GradientCheck.randomBuffer(batch * count, seed: 41)
+        nonisolated(unsafe) let dy = GradientCheck.randomBuffer(batch * count, seed: 42)
+        nonisolated(unsafe) let a = GradientCheck.randomBuffer(batch * count, seed: 43)
 
         let whole = Rank(shape: shape)
         try whole.run(x: x, dy: dy, a: a, offset: 0, samples: batch)

@@ -87,13 +87,38 @@ final class WassersteinGPTests: XCTestCase {
         trainer.generator.synchronizeBatchNorm(over: reducer)
         trainer.critic.synchronizeBatchNorm(over: reducer)
         let real = GradientCheck.randomBuffer(4 * 4, seed: 35)
-        let withHook = try trainer.updateCritic(real: real.pointer, batch: 4)
+        let synchronized = try trainer.updateCritic(real: real.pointer, batch: 4)
         XCTAssertGreaterThan(calls, 0)
         XCTAssertEqual(lastCount, 4, "one sample per row for dense batch norm")
         // An identity reduction (one rank) must not change anything.
         trainer.generator.synchronizeBatchNorm(over: nil)
         trainer.critic.synchronizeBatchNorm(over: nil)
         let reference = try makeTrainer(batch: 4).updateCritic(real: real.pointer, batch: 4)
-        XCTAssertEqual(withHook.loss, reference.loss, accuracy: 1e-5 * max(1, abs(reference.loss)))
+        XCTAssertEqual(synchronized.loss, reference.loss, accuracy: 1e-5 * max(1, abs(reference.loss)))
+    }
+
+    /// A reduction that fails throws out of the update that asked for it, before the optimizer
+    /// touches the parameters; nothing aborts inside the engine.
+    func testFailedReductionThrowsOutOfTheUpdate() throws {
+        struct Unreachable: Error {}
+        struct FailingReducer: Reducer {
+            var replicaCount: Int { 2 }
+            func sum(_ values: UnsafeMutableBufferPointer<Float>) throws { throw Unreachable() }
+            func sum(_ values: UnsafeMutableBufferPointer<Double>) throws { throw Unreachable() }
+            func mean(_ values: UnsafeMutableBufferPointer<Float>) throws { throw Unreachable() }
+            func mean(_ values: UnsafeMutableBufferPointer<Double>) throws { throw Unreachable() }
+        }
+        let real = GradientCheck.randomBuffer(4 * 4, seed: 36)
+        let gradientsFail = makeTrainer(batch: 4)
+        gradientsFail.reducer = FailingReducer()
+        let before = Array(gradientsFail.critic.store.parameters)
+        XCTAssertThrowsError(try gradientsFail.updateCritic(real: real.pointer, batch: 4)) { XCTAssertTrue($0 is Unreachable) }
+        XCTAssertEqual(Array(gradientsFail.critic.store.parameters), before, "no update after a failed gradient reduction")
+        XCTAssertEqual(gradientsFail.criticOptimizer.stepCount, 0)
+
+        let statisticsFail = makeTrainer(batch: 4)
+        statisticsFail.critic.synchronizeBatchNorm(over: FailingReducer())
+        XCTAssertThrowsError(try statisticsFail.updateCritic(real: real.pointer, batch: 4)) { XCTAssertTrue($0 is Unreachable) }
+        XCTAssertEqual(statisticsFail.criticOptimizer.stepCount, 0)
     }
 }

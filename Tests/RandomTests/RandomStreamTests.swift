@@ -128,8 +128,8 @@ final class RandomStreamTests: XCTestCase {
         XCTAssertEqual(draw(1, 2), draw(1, 2))
         XCTAssertNotEqual(draw(1, 2), draw(2, 1))
         XCTAssertNotEqual(draw(1, 2), draw(1, 3))
-        XCTAssertNotEqual(derivedSeed(1, label: "noise"), derivedSeed(1, label: "permutation"))
-        XCTAssertEqual(derivedSeed(1, label: "noise"), derivedSeed(1, label: "noise"))
+        XCTAssertNotEqual(derivedSeed(1, for: .matganTrainingNoise), derivedSeed(1, for: .permutation))
+        XCTAssertEqual(derivedSeed(1, for: .matganTrainingNoise), derivedSeed(1, for: .matganTrainingNoise))
     }
 
     /// uniformInt stays below its bound and is uniform (chi-square, 5 degrees of freedom, 0.999

@@ -5,7 +5,7 @@ import Foundation
 /// `matgan-dist selftest`: checks that MPI collectives give the right answers on every rank
 /// and that a failing rank brings the whole job down, so a cluster's MPI set-up can be
 /// trusted before a long run.
-struct SelfTest: ParsableCommand {
+struct SelfTestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "selftest",
         abstract: "Check MPI collectives on every rank of this job (run it under mpirun or srun).",

@@ -5,8 +5,9 @@ import Foundation
 import HDF5
 
 /// `matgan-dist info`: what this job runs on, as seen from every rank.
-struct Info: ParsableCommand {
+struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "info",
         abstract: "Print the job's ranks, MPI, HDF5 and BLAS versions and the data directory found.")
 
     @OptionGroup var data: DataOptions

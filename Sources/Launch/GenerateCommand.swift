@@ -11,8 +11,9 @@ import Training
 
 /// `matgan-dist generate`: draws a sample budget from a trained MatGAN generator across the
 /// ranks into one HDF5 file that is the same for any rank count.
-struct Generate: ParsableCommand {
+struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "generate",
         abstract: "Generate compositions from a trained MatGAN checkpoint, sharded over the ranks.",
         discussion: """
             Sample i's noise comes from (seed, i), so the output file does not depend on the \

@@ -10,8 +10,9 @@ import Random
 /// the same run, and the peak resident memory of each case. Run with `OPENBLAS_NUM_THREADS=1`.
 /// References are PyTorch 2.15 (MKL, oneDNN) on one thread of a current AVX-512 Xeon, same
 /// models (MatGAN's critic with batch norm, 5 critic updates per generator update).
-struct Bench: ParsableCommand {
+struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bench",
         abstract: "Measure training and generation throughput of the NeuralNet engine (samples/s).",
         discussion: "Cases: " + BenchmarkCase.registry.map(\.name).joined(separator: ", ") + ".")
 

@@ -7,8 +7,9 @@ import Random
 
 /// `matgan-dist prepare`: a published formula list -> one HDF5 training file with one-hot
 /// matrices (or elpasolite vectors), targets, a train / hold-out split and its provenance.
-struct Prepare: ParsableCommand {
+struct PrepareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "prepare",
         abstract: "Turn a formula CSV into an HDF5 training file with the paper's filters and a seeded split.",
         discussion: """
             Presets: oqmd (lowest energy per formula, mean +- 5 sigma), mp, mp-valid (charge \

@@ -8,8 +8,9 @@ import MatGAN
 
 /// `matgan-dist evaluate`: validity, uniqueness, novelty and recovery of a generated sample
 /// file, computed over the ranks and reported by rank 0.
-struct Evaluate: ParsableCommand {
+struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "evaluate",
         abstract: "Measure validity, uniqueness, novelty and recovery of generated samples.",
         discussion: """
             Each rank reads its slice of the sample file and reduces it to its distinct \

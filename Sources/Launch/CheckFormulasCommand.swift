@@ -6,7 +6,7 @@ import HDF5
 
 /// `matgan-dist check-formulas`: charge neutrality, electronegativity and SMACT validity of
 /// a list of formulas, as CSV on standard output.
-struct CheckFormulas: ParsableCommand {
+struct CheckFormulasCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-formulas",
         abstract: "Screen formulas for charge neutrality and electronegativity balance (SMACT validity).",

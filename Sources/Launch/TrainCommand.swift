@@ -1,0 +1,357 @@
+import ArgumentParser
+import Datasets
+import Distributed
+import ElpasoliteBenchmark
+import Foundation
+import Logging
+import MatGAN
+import NeuralNet
+import Training
+
+extension MatGANModel: ExpressibleByArgument {}
+extension MatGANInitialization: ExpressibleByArgument {}
+extension LearningRateDecay: ExpressibleByArgument {}
+extension ElpasoliteModel: ExpressibleByArgument {}
+
+/// A model `train --model` accepts: one of MatGAN's or one of the elpasolite benchmark's.
+enum TrainableModel: ExpressibleByArgument {
+    case matgan(MatGANModel)
+    case elpasolite(ElpasoliteModel)
+
+    init?(argument: String) {
+        if let model = MatGANModel(rawValue: argument) {
+            self = .matgan(model)
+        } else if let model = ElpasoliteModel(rawValue: argument) {
+            self = .elpasolite(model)
+        } else {
+            return nil
+        }
+    }
+
+    static var allValueStrings: [String] {
+        MatGANModel.allCases.map(\.rawValue) + ElpasoliteModel.allCases.map(\.rawValue)
+    }
+
+    var name: String {
+        switch self {
+        case .matgan(let model): model.rawValue
+        case .elpasolite(let model): model.rawValue
+        }
+    }
+}
+
+/// The spelling of every `train` option that applies to some models only, written once: the
+/// declarations and the "does not apply" messages both use it.
+enum TrainOption: String, CaseIterable {
+    case criticLearningRate = "critic-lr"
+    case beta1, beta2
+    case penaltyWeight = "penalty-weight"
+    case criticIterations = "critic-iterations"
+    case klWeight = "kl-weight"
+    case trainFraction = "train-fraction"
+    case initialization = "init"
+    case noCriticBatchNorm = "no-critic-batch-norm"
+    case pytorchAdam = "pytorch-adam"
+    case synchronizedBatchNorm = "sync-bn"
+    case emaDecay = "ema-decay"
+    case learningRateDecay = "lr-decay"
+
+    var name: NameSpecification { .customLong(rawValue) }
+    var flag: String { "--" + rawValue }
+}
+
+/// Each model's default of one hyper-parameter, read from the configurations' defaults (the
+/// only place they are written), for the help text.
+enum TrainDefaults {
+    static let matgan = MatGANModel.allCases.map { ($0.rawValue, MatGANConfiguration.defaults(for: $0, stop: StopCondition())) }
+    static let elpasolite = ElpasoliteModel.allCases.map { ($0.rawValue, ElpasoliteConfiguration.defaults(for: $0)) }
+
+    /// "matgan-mp 32, matgan-oqmd 512, …" over the models that have the value.
+    static func list<Value>(matgan matganValue: ((MatGANConfiguration) -> Value?)? = nil,
+                            elpasolite elpasoliteValue: ((ElpasoliteConfiguration) -> Value?)? = nil) -> String {
+        let matganPairs = matgan.compactMap { name, configuration in matganValue?(configuration).map { "\(name) \($0)" } }
+        let elpasolitePairs = elpasolite.compactMap { name, configuration in elpasoliteValue?(configuration).map { "\(name) \($0)" } }
+        return (matganPairs + elpasolitePairs).joined(separator: ", ")
+    }
+}
+
+/// How long a run trains.
+struct StopOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Stop after this many updates (generator updates for a GAN).", valueName: "n"))
+    var steps: Int?
+
+    @Option(help: ArgumentHelp("Stop after this many epochs (MatGAN default: 1000, the paper's, if no limit is given).",
+                               valueName: "n"))
+    var epochs: Int?
+
+    @Option(name: .customLong("time-limit"), help: ArgumentHelp("Stop after this wall-clock time: 90s, 15m, 2h or 1h30m.",
+                                                                valueName: "time"))
+    var timeLimit: TimeLimit?
+
+    func validate() throws {
+        for (name, value) in [("--steps", steps), ("--epochs", epochs)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
+        }
+    }
+
+    /// Whether any limit was given.
+    var isLimited: Bool { steps != nil || epochs != nil || timeLimit != nil }
+
+    /// The limits given, with `epochs` standing in when none was.
+    func condition(defaultEpochs: Int? = nil) -> StopCondition {
+        StopCondition(maximumSteps: steps, maximumEpochs: epochs ?? (isLimited ? nil : defaultEpochs),
+                      maximumSeconds: timeLimit?.seconds)
+    }
+}
+
+/// Where a run lives and how often it reports.
+struct RunOptions: ParsableArguments {
+    @Option(name: .customLong("run-dir"), help: ArgumentHelp("Directory for checkpoints and metrics (default: runs/MODEL).", valueName: "dir"))
+    var runDirectory: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp("Steps between checkpoints; 0 writes only the final one.", valueName: "n"))
+    var checkpointInterval = 1000
+
+    @Option(name: .customLong("log-every"), help: ArgumentHelp("Steps between progress lines.", valueName: "n"))
+    var logInterval = 100
+
+    @Flag(help: "Continue from RUN-DIR/checkpoint.h5 if it exists.")
+    var resume = false
+
+    @Flag(help: "Log from every rank, not only rank 0.")
+    var verbose = false
+
+    func validate() throws {
+        if logInterval < 1 { throw ValidationError("--log-every must be at least 1, got \(logInterval)") }
+        if checkpointInterval < 0 { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointInterval)") }
+    }
+}
+
+/// `matgan-dist train`: data-parallel training of a model on a prepared HDF5 file.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a generative model data-parallel over the job's ranks.",
+        discussion: """
+            Every rank trains on its share of each global batch; gradients are averaged with one \
+            allreduce per update. Rank 0 logs progress, appends metrics to RUN-DIR/metrics.jsonl \
+            and writes RUN-DIR/checkpoint.h5 every --checkpoint-every steps, at the end, and when \
+            the job receives SIGTERM (Slurm's warning before a time-out). --resume continues from \
+            that checkpoint. Defaults are the paper's hyper-parameters for the model.
+
+            active-ae is active generative design's autoencoder: MatGAN's autoencoder networks \
+            on 87 x 8 matrices (the 85 elements plus He and Kr, built from the prepared file's \
+            formulas at load time), binary cross-entropy, batch 128, He initialisation.
+
+            The elpasolite models (Türk et al.) train on `prepare --preset elpasolite` output \
+            (its training split; prepare with --holdout-fraction 0 for the paper's 21,112 rows) \
+            with class-balanced batches (the DQN on offline episodes spelling those rows); they \
+            stop after the paper's updates (\(TrainDefaults.list(elpasolite: { $0.stop.maximumSteps }))) \
+            unless a limit is given, and use --generator-lr as their learning rate (both networks \
+            of the cGAN).
+            """)
+
+    @Option(help: ArgumentHelp("The model to train.", valueName: "model"))
+    var model: TrainableModel
+
+    @Option(help: ArgumentHelp("Prepared HDF5 file (from `matgan-dist prepare`).", valueName: "file"))
+    var data: String
+
+    @OptionGroup(title: "How long") var stop: StopOptions
+
+    @OptionGroup(title: "Run directory and progress") var runOptions: RunOptions
+
+    @Option(name: .customLong("batch-size"), help: ArgumentHelp(
+        "Global batch over all ranks (\(TrainDefaults.list(matgan: { $0.batchSize }, elpasolite: { $0.batchSize }))).",
+        valueName: "n"))
+    var batchSize: Int?
+
+    @Option(name: .customLong("generator-lr"), help: ArgumentHelp(
+        "Generator (or autoencoder, or elpasolite model) learning rate "
+            + "(\(TrainDefaults.list(matgan: { $0.generatorLearningRate }, elpasolite: { $0.learningRate }))).",
+        valueName: "rate"))
+    var generatorLearningRate: Float?
+
+    @Option(name: TrainOption.criticLearningRate.name, help: ArgumentHelp(
+        "Critic learning rate (\(TrainDefaults.list(matgan: { $0.model.isAutoencoder ? nil : $0.criticLearningRate }))).",
+        valueName: "rate"))
+    var criticLearningRate: Float?
+
+    @Option(name: TrainOption.beta1.name, help: ArgumentHelp(
+        "Adam beta1 (\(TrainDefaults.list(matgan: { $0.beta1 }))).", valueName: "b"))
+    var beta1: Float?
+
+    @Option(name: TrainOption.beta2.name, help: ArgumentHelp(
+        "Adam beta2 (\(TrainDefaults.list(matgan: { $0.beta2 }))).", valueName: "b"))
+    var beta2: Float?
+
+    @Option(name: TrainOption.penaltyWeight.name, help: ArgumentHelp(
+        "Gradient-penalty weight lambda (\(TrainDefaults.list(matgan: { $0.model.isAutoencoder ? nil : $0.penaltyWeight }, elpasolite: { $0.model == .conditionalGAN ? $0.penaltyWeight : nil }))).",
+        valueName: "w"))
+    var penaltyWeight: Float?
+
+    @Flag(name: TrainOption.noCriticBatchNorm.name,
+          help: "Leave batch norm out of the critic (MatGAN's code has it; WGAN-GP advises against it).")
+    var noCriticBatchNorm = false
+
+    @Option(name: TrainOption.criticIterations.name, help: ArgumentHelp(
+        "Critic updates per generator update (\(TrainDefaults.list(matgan: { $0.model.isAutoencoder ? nil : $0.criticIterations }, elpasolite: { $0.model == .conditionalGAN ? $0.criticIterations : nil }))).",
+        valueName: "n"))
+    var criticIterations: Int?
+
+    @Option(name: TrainOption.klWeight.name, help: ArgumentHelp(
+        "Weight of the cVAE's KL term (\(TrainDefaults.list(elpasolite: { $0.model == .conditionalVAE ? $0.klWeight : nil }))).",
+        valueName: "w"))
+    var klWeight: Float?
+
+    @Option(name: TrainOption.trainFraction.name, help: ArgumentHelp(
+        "Elpasolite models: train on this seeded share of the training rows (1).", valueName: "f"))
+    var trainFraction: Double?
+
+    @Option(name: TrainOption.initialization.name, help: ArgumentHelp(
+        "Weight initialisation: normal (N(0,1), the released code's) or he (He normal with each activation's gain).",
+        valueName: "kind"))
+    var initialization: MatGANInitialization?
+
+    @Flag(name: TrainOption.pytorchAdam.name,
+          help: "Apply Adam's bias correction as PyTorch does instead of as TensorFlow 1 (MatGAN's code).")
+    var pytorchAdam = false
+
+    @Option(help: ArgumentHelp("Seed for initialisation, batch order and noise.", valueName: "n"))
+    var seed: UInt64 = 1
+
+    @Option(name: TrainOption.learningRateDecay.name, help: ArgumentHelp(
+        "How the GAN's learning rates change: constant, or cosine to 0 at the last planned update (needs --steps or --epochs).",
+        valueName: "kind"))
+    var learningRateDecay: LearningRateDecay?
+
+    @Option(name: TrainOption.emaDecay.name, parsing: .unconditional, help: ArgumentHelp(
+        "Keep an exponential moving average of the generator's parameters with this decay (e.g. 0.999); generate uses it.",
+        valueName: "d"))
+    var emaDecay: Float?
+
+    @Flag(name: TrainOption.synchronizedBatchNorm.name,
+          help: "Synchronise batch-norm statistics over the ranks (matches one process at the same global batch).")
+    var synchronizedBatchNorm = false
+
+    /// The model-specific options given on the command line.
+    private var givenOptions: Set<TrainOption> {
+        let given: [(TrainOption, Bool)] = [
+            (.criticLearningRate, criticLearningRate != nil), (.beta1, beta1 != nil), (.beta2, beta2 != nil),
+            (.penaltyWeight, penaltyWeight != nil), (.criticIterations, criticIterations != nil), (.klWeight, klWeight != nil),
+            (.trainFraction, trainFraction != nil), (.initialization, initialization != nil),
+            (.noCriticBatchNorm, noCriticBatchNorm), (.pytorchAdam, pytorchAdam),
+            (.synchronizedBatchNorm, synchronizedBatchNorm), (.emaDecay, emaDecay != nil),
+            (.learningRateDecay, learningRateDecay != nil),
+        ]
+        return Set(given.filter(\.1).map(\.0))
+    }
+
+    /// The options that mean something for `model`.
+    private static func applicableOptions(_ model: TrainableModel) -> Set<TrainOption> {
+        switch model {
+        case .matgan(let model) where model.isAutoencoder:
+            [.beta1, .beta2, .initialization, .pytorchAdam, .synchronizedBatchNorm]
+        case .matgan:
+            [.criticLearningRate, .beta1, .beta2, .penaltyWeight, .criticIterations, .initialization, .noCriticBatchNorm,
+             .pytorchAdam, .synchronizedBatchNorm, .emaDecay, .learningRateDecay]
+        case .elpasolite(.conditionalVAE): [.klWeight, .trainFraction]
+        case .elpasolite(.conditionalGAN): [.penaltyWeight, .criticIterations, .trainFraction]
+        case .elpasolite(.doubleDQN): [.trainFraction]
+        }
+    }
+
+    func validate() throws {
+        for (name, value) in [("--batch-size", batchSize), ("--critic-iterations", criticIterations)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
+        }
+        if let emaDecay, !(emaDecay > 0 && emaDecay < 1) {
+            throw ValidationError("\(TrainOption.emaDecay.flag) must be above 0 and below 1, got \(emaDecay)")
+        }
+        if let trainFraction, !(trainFraction > 0 && trainFraction <= 1) {
+            throw ValidationError("\(TrainOption.trainFraction.flag) must be in (0, 1], got \(trainFraction)")
+        }
+        let misplaced = givenOptions.subtracting(Self.applicableOptions(model))
+        if let option = TrainOption.allCases.first(where: misplaced.contains) {
+            let models = (MatGANModel.allCases.map(TrainableModel.matgan) + ElpasoliteModel.allCases.map(TrainableModel.elpasolite))
+                .filter { Self.applicableOptions($0).contains(option) }.map(\.name)
+            throw ValidationError("\(option.flag) does not apply to \(model.name); it applies to \(models.joined(separator: ", "))")
+        }
+        if learningRateDecay == .cosine, stop.steps == nil, stop.epochs == nil {
+            throw ValidationError("\(TrainOption.learningRateDecay.flag) cosine needs --steps or --epochs: it ends at the last planned update")
+        }
+    }
+
+    func run() throws {
+        let world = try Communicator.world
+        RankLogHandler.bootstrap(rank: world.rank, verbose: runOptions.verbose)
+        let logger = Logger(label: "matgan-dist.train")
+        try world.abortingOnError {
+            let training: any TrainingRun
+            let stopCondition: StopCondition
+            switch model {
+            case .matgan(let model):
+                stopCondition = stop.condition(defaultEpochs: 1000)
+                let configuration = matganConfiguration(model, stop: stopCondition)
+                logger.info("\(world.size) rank(s); configuration \(configuration.json)")
+                let data = try CompositionTrainingSet(path: data, encoding: model.encoding)
+                training = model.isAutoencoder ? try AutoencoderRun(configuration: configuration, data: data, world: world)
+                    : try MatGANRun(configuration: configuration, data: data, world: world)
+            case .elpasolite(let model):
+                let configuration = elpasoliteConfiguration(model, stop: stop.isLimited ? stop.condition() : nil)
+                stopCondition = configuration.stop
+                logger.info("\(world.size) rank(s); configuration \(configuration.json)")
+                let data = try ElpasoliteTrainingSet(path: data, trainFraction: configuration.trainFraction, seed: configuration.seed)
+                training = try ElpasoliteRuns.make(configuration: configuration, data: data, world: world)
+            }
+            let session = try TrainingSession(
+                world: world, runDirectory: URL(fileURLWithPath: runOptions.runDirectory ?? "runs/\(model.name)"), stop: stopCondition,
+                logInterval: runOptions.logInterval, checkpointInterval: runOptions.checkpointInterval, logger: logger)
+            logger.logBLASKernels(isRoot: world.isRoot)
+            try session.start(training, resume: runOptions.resume)
+            let summary = try session.train(training)
+            if world.isRoot {
+                print("trained \(model.name) to step \(summary.steps) in \(String(format: "%.1f", summary.seconds)) s "
+                      + "(\(Int(summary.samplesPerSecond)) samples/s on \(world.size) rank(s)): \(summary.stopReason)")
+                print("checkpoint: \(session.checkpointPath)")
+            }
+        }
+    }
+
+    /// The paper's MatGAN configuration with the given options applied.
+    private func matganConfiguration(_ model: MatGANModel, stop: StopCondition) -> MatGANConfiguration {
+        var configuration = MatGANConfiguration.defaults(for: model, stop: stop)
+        if let batchSize { configuration.batchSize = batchSize }
+        if let generatorLearningRate { configuration.generatorLearningRate = generatorLearningRate }
+        if let criticLearningRate { configuration.criticLearningRate = criticLearningRate }
+        if let beta1 { configuration.beta1 = beta1 }
+        if let beta2 { configuration.beta2 = beta2 }
+        if let penaltyWeight { configuration.penaltyWeight = penaltyWeight }
+        if let criticIterations { configuration.criticIterations = criticIterations }
+        if let initialization { configuration.initialization = initialization }
+        if pytorchAdam { configuration.adamVariant = .pytorch }
+        if noCriticBatchNorm { configuration.criticBatchNorm = false }
+        configuration.seed = seed
+        configuration.synchronizedBatchNorm = synchronizedBatchNorm
+        configuration.emaDecay = emaDecay
+        if let learningRateDecay { configuration.learningRateDecay = learningRateDecay }
+        configuration.checkpointInterval = runOptions.checkpointInterval
+        configuration.logInterval = runOptions.logInterval
+        return configuration
+    }
+
+    /// The paper's elpasolite configuration with the given options applied.
+    private func elpasoliteConfiguration(_ model: ElpasoliteModel, stop: StopCondition?) -> ElpasoliteConfiguration {
+        var configuration = ElpasoliteConfiguration.defaults(for: model, stop: stop)
+        if let batchSize { configuration.batchSize = batchSize }
+        if let generatorLearningRate { configuration.learningRate = generatorLearningRate }
+        if let penaltyWeight { configuration.penaltyWeight = penaltyWeight }
+        if let criticIterations { configuration.criticIterations = criticIterations }
+        if let klWeight { configuration.klWeight = klWeight }
+        if let trainFraction { configuration.trainFraction = trainFraction }
+        configuration.seed = seed
+        configuration.checkpointInterval = runOptions.checkpointInterval
+        configuration.logInterval = runOptions.logInterval
+        return configuration
+    }
+}

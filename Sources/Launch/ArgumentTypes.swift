@@ -28,3 +28,16 @@ struct TimeLimit: ExpressibleByArgument, Equatable {
         seconds = total
     }
 }
+
+/// A named file on the command line: `NAME=FILE`.
+struct NamedFile: ExpressibleByArgument, Equatable {
+    let name: String
+    let path: String
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        name = parts[0]
+        path = parts[1]
+    }
+}

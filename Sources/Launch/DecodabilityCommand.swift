@@ -34,8 +34,18 @@ struct DecodabilityCommand: ParsableCommand {
     @Option(name: .customLong("output-dir"), help: ArgumentHelp("Directory for the lists (default: beside the checkpoint).", valueName: "dir"))
     var outputDirectory: String?
 
-    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Formulas per pass on each rank.", valueName: "n"))
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Formulas per pass on each rank.", valueName: "n"))
     var batchSize = 1024
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
+        let directory = URL(fileURLWithPath: outputDirectory ?? URL(fileURLWithPath: checkpoint).deletingLastPathComponent().path)
+        let inputs = [("--checkpoint", checkpoint), ("--data", data)] + (samples.map { [("--samples", $0)] } ?? [])
+        for name in ["training", "holdout"] {
+            try OutputPath.checkDistinct(directory.appendingPathComponent("non_decodable_\(name).csv").path, option: "the list",
+                                         from: inputs)
+        }
+    }
 
     func run() throws {
         let world = try Communicator.world

@@ -142,7 +142,7 @@ struct ElpasoliteSweepCommand: ParsableCommand {
                     configuration: configuration,
                     data: try ElpasoliteTrainingSet(path: data, trainFraction: configuration.trainFraction, seed: configuration.seed),
                     world: world)
-                try session.start(run, resume: false)
+                try session.start(run, policy: .fresh)
                 let summary = try session.train(run)
                 try world.barrier()
                 if world.isRoot {

@@ -27,14 +27,21 @@ struct EvaluateCommand: ParsableCommand {
     var data: String
 
     @Option(help: ArgumentHelp("Another prepared file to confirm novel compositions in, as NAME=FILE (repeatable).", valueName: "name=file"))
-    var compare: [String] = []
+    var compare: [NamedFile] = []
+
+    @Flag(name: .customLong("allow-other-data"), help: """
+        Evaluate against a --data file other than the one the samples' model was trained on \
+        (warns instead of refusing; novelty and recovery then mean something else).
+        """)
+    var allowOtherData = false
 
     @Option(name: .customLong("output-dir"), help: ArgumentHelp("Directory for the report files (default: beside the sample file).", valueName: "dir"))
     var outputDirectory: String?
 
     func validate() throws {
-        for entry in compare where entry.split(separator: "=", maxSplits: 1).count != 2 {
-            throw ValidationError("--compare \(entry): expected NAME=FILE")
+        var names: Set<String> = ["training", "hold-out"]
+        for entry in compare where !names.insert(entry.name).inserted {
+            throw ValidationError("--compare \(entry.name)=…: the name \(entry.name) is taken; give each set its own name")
         }
     }
 
@@ -51,13 +58,19 @@ struct EvaluateCommand: ParsableCommand {
                 ?? .smact14
 
             let trainingSet = try CompositionTrainingSet(path: data)
+            if let trainedOn = try? sampleFile.file.attribute("training_data_sha256").stringValue, trainedOn != trainingSet.sha256 {
+                let trainedFile = (try? sampleFile.file.attribute("training_data").stringValue) ?? "another file"
+                let message = "--data \(data) (SHA-256 \(trainingSet.sha256.prefix(12))…) is not the file the samples' model was "
+                    + "trained on, \(trainedFile) (SHA-256 \(trainedOn.prefix(12))…)"
+                guard allowOtherData else { throw ValidationError(message + "; give that file, or --allow-other-data") }
+                if world.isRoot { FileHandle.standardError.write(Data("warning: \(message)\n".utf8)) }
+            }
             let training = ReferenceSet(name: "training", keys: try trainingSet.keys(split: PreparedFile.trainSplit))
             let holdout = ReferenceSet(name: "hold-out", keys: try trainingSet.keys(split: PreparedFile.holdoutSplit))
             var references: [ReferenceSet] = []
             for entry in compare {
-                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-                let other = try CompositionTrainingSet(path: parts[1])
-                references.append(ReferenceSet(name: parts[0], keys: try other.keys(split: PreparedFile.trainSplit)
+                let other = try CompositionTrainingSet(path: entry.path)
+                references.append(ReferenceSet(name: entry.name, keys: try other.keys(split: PreparedFile.trainSplit)
                                                + other.keys(split: PreparedFile.holdoutSplit)))
             }
 
@@ -73,6 +86,10 @@ struct EvaluateCommand: ParsableCommand {
             }
             print(report.table(paper: paper))
             let directory = URL(fileURLWithPath: outputDirectory ?? URL(fileURLWithPath: samples).deletingLastPathComponent().path)
+            let inputs = [("--samples", samples), ("--data", data)] + compare.map { ("--compare", $0.path) }
+            for name in ["evaluation.json", "uniqueness_curve.csv", "element_frequency.csv"] {
+                try OutputPath.checkDistinct(directory.appendingPathComponent(name).path, option: "the report file", from: inputs)
+            }
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             try report.json().write(to: directory.appendingPathComponent("evaluation.json"), options: .atomic)
             try Data(report.uniquenessCurveCSV.utf8).write(to: directory.appendingPathComponent("uniqueness_curve.csv"), options: .atomic)

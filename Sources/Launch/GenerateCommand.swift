@@ -29,7 +29,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Checkpoint written by `matgan-dist train` (matgan-mp or matgan-oqmd).", valueName: "file"))
     var checkpoint: String
 
-    @Option(help: ArgumentHelp("Number of samples over all ranks.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Number of samples over all ranks.", valueName: "n"))
     var samples: Int
 
     @Option(name: [.short, .long], help: ArgumentHelp("HDF5 file to write.", valueName: "file"))
@@ -41,13 +41,13 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("threshold (MatGAN: a cell is on at >= the threshold, largest count wins) or argmax.", valueName: "rule"))
     var decoder: Decoder = .threshold
 
-    @Option(help: ArgumentHelp("The decoder's on threshold.", valueName: "value"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The decoder's on threshold.", valueName: "value"))
     var threshold: Float = 0.2
 
     @Option(name: .customLong("ox-set"), help: ArgumentHelp("Oxidation states for the validity flags.", valueName: "set"))
     var oxidationStates: OxidationStateSet = .smact14
 
-    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Samples per generator pass on each rank.", valueName: "n"))
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Samples per generator pass on each rank.", valueName: "n"))
     var batchSize = 4096
 
     @Flag(name: .customLong("raw-generator"), help: "Use the generator's own weights even when the checkpoint holds their moving average (train --ema-decay).")
@@ -60,6 +60,7 @@ struct GenerateCommand: ParsableCommand {
         guard samples > 0 else { throw ValidationError("--samples must be positive, got \(samples)") }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
         guard threshold > 0, threshold <= 1 else { throw ValidationError("--threshold must lie in (0, 1], got \(threshold)") }
+        try OutputPath.checkDistinct(output, option: "--output", from: [("--checkpoint", checkpoint)])
     }
 
     func run() throws {

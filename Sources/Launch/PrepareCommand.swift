@@ -41,7 +41,7 @@ struct PrepareCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Duplicates of a reduced formula: lowest or mean target.", valueName: "policy"))
     var duplicates: DuplicatePolicy?
 
-    @Option(name: .customLong("outlier-sigma"), help: ArgumentHelp(
+    @Option(name: .customLong("outlier-sigma"), parsing: .unconditional, help: ArgumentHelp(
         "Drop targets outside mean +- this many standard deviations (oqmd: 5).", valueName: "k"))
     var outlierSigma: Double?
 
@@ -58,7 +58,7 @@ struct PrepareCommand: ParsableCommand {
         "Oxidation states for --valid-only and the stored validity flags.", valueName: "set"))
     var oxidationStates: OxidationStateSet = .smact14
 
-    @Option(name: .customLong("holdout-fraction"), help: ArgumentHelp("Fraction held out of training.", valueName: "f"))
+    @Option(name: .customLong("holdout-fraction"), parsing: .unconditional, help: ArgumentHelp("Fraction held out of training.", valueName: "f"))
     var holdoutFraction = 0.1
 
     @Option(help: ArgumentHelp("Seed of the train / hold-out permutation.", valueName: "n"))
@@ -70,7 +70,7 @@ struct PrepareCommand: ParsableCommand {
     func validate() throws {
         guard preset != nil || input != nil else { throw ValidationError("give --preset, --input FILE, or both") }
         guard (0..<1).contains(holdoutFraction) else { throw ValidationError("--holdout-fraction must be in [0, 1), got \(holdoutFraction)") }
-        if let outlierSigma, !(outlierSigma > 0) { throw ValidationError("--outlier-sigma must be positive, got \(outlierSigma)") }
+        if let outlierSigma, !(outlierSigma.isFinite && outlierSigma > 0) { throw ValidationError("--outlier-sigma must be positive, got \(outlierSigma)") }
         if outlierSigma != nil, keepsOutliers { throw ValidationError("--outlier-sigma and --no-outlier-filter contradict each other") }
     }
 
@@ -109,6 +109,7 @@ struct PrepareCommand: ParsableCommand {
 
     private func prepare() throws {
         let path = try input ?? data.resolve().appendingPathComponent(preset!.fileName).path
+        try OutputPath.checkDistinct(output, option: "--output", from: [("--input", path)])
         let dataset = try PreparedDataset(file: path, bytes: try DataFile.read(path), preset: preset, options: options)
         print(dataset.summary)
         try dataset.write(to: output)

@@ -77,11 +77,12 @@ enum TrainDefaults {
 
 /// How long a run trains.
 struct StopOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Stop after this many updates (generator updates for a GAN).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many updates (generator updates for a GAN).",
+                                                        valueName: "n"))
     var steps: Int?
 
-    @Option(help: ArgumentHelp("Stop after this many epochs (MatGAN default: 1000, the paper's, if no limit is given).",
-                               valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp(
+        "Stop after this many epochs (MatGAN default: 1000, the paper's, if no limit is given).", valueName: "n"))
     var epochs: Int?
 
     @Option(name: .customLong("time-limit"), help: ArgumentHelp("Stop after this wall-clock time: 90s, 15m, 2h or 1h30m.",
@@ -90,7 +91,7 @@ struct StopOptions: ParsableArguments {
 
     func validate() throws {
         for (name, value) in [("--steps", steps), ("--epochs", epochs)] {
-            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
+            if let value, value < 1 { throw ValidationError("\(name) must be positive, got \(value)") }
         }
     }
 
@@ -109,22 +110,37 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("run-dir"), help: ArgumentHelp("Directory for checkpoints and metrics (default: runs/MODEL).", valueName: "dir"))
     var runDirectory: String?
 
-    @Option(name: .customLong("checkpoint-every"), help: ArgumentHelp("Steps between checkpoints; 0 writes only the final one.", valueName: "n"))
-    var checkpointInterval = 1000
+    @Option(name: .customLong("checkpoint-every"), parsing: .unconditional, help: ArgumentHelp(
+        "Steps between checkpoints; 0 writes only the final one (default: 1000, or the resumed run's).", valueName: "n"))
+    var checkpointInterval: Int?
 
-    @Option(name: .customLong("log-every"), help: ArgumentHelp("Steps between progress lines.", valueName: "n"))
-    var logInterval = 100
+    @Option(name: .customLong("log-every"), parsing: .unconditional, help: ArgumentHelp(
+        "Steps between progress lines (default: 100, or the resumed run's).", valueName: "n"))
+    var logInterval: Int?
 
-    @Flag(help: "Continue from RUN-DIR/checkpoint.h5 if it exists.")
+    @Flag(help: """
+        Continue from RUN-DIR/checkpoint.h5 if it exists, with the configuration stored in it: \
+        --model, --data and the hyper-parameters may be left out (given ones must agree); \
+        limits, intervals and --verbose may change.
+        """)
     var resume = false
+
+    @Flag(help: "Start afresh in a run directory that holds a checkpoint, deleting it and its metrics.")
+    var overwrite = false
 
     @Flag(help: "Log from every rank, not only rank 0.")
     var verbose = false
 
     func validate() throws {
-        if logInterval < 1 { throw ValidationError("--log-every must be at least 1, got \(logInterval)") }
-        if checkpointInterval < 0 { throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointInterval)") }
+        if let logInterval, logInterval < 1 { throw ValidationError("--log-every must be positive, got \(logInterval)") }
+        if let checkpointInterval, checkpointInterval < 0 {
+            throw ValidationError("--checkpoint-every must be 0 or more, got \(checkpointInterval)")
+        }
+        if resume, overwrite { throw ValidationError("--resume and --overwrite exclude each other") }
     }
+
+    /// What to do with a checkpoint already in the run directory.
+    var policy: StartPolicy { resume ? .resume : overwrite ? .overwrite : .fresh }
 }
 
 /// `matgan-dist train`: data-parallel training of a model on a prepared HDF5 file.
@@ -151,41 +167,42 @@ struct TrainCommand: ParsableCommand {
             of the cGAN).
             """)
 
-    @Option(help: ArgumentHelp("The model to train.", valueName: "model"))
-    var model: TrainableModel
+    @Option(help: ArgumentHelp("The model to train (with --resume: the checkpoint's).", valueName: "model"))
+    var model: TrainableModel?
 
-    @Option(help: ArgumentHelp("Prepared HDF5 file (from `matgan-dist prepare`).", valueName: "file"))
-    var data: String
+    @Option(help: ArgumentHelp("Prepared HDF5 file (from `matgan-dist prepare`; with --resume: the checkpoint's).",
+                               valueName: "file"))
+    var data: String?
 
     @OptionGroup(title: "How long") var stop: StopOptions
 
     @OptionGroup(title: "Run directory and progress") var runOptions: RunOptions
 
-    @Option(name: .customLong("batch-size"), help: ArgumentHelp(
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp(
         "Global batch over all ranks (\(TrainDefaults.list(matgan: { $0.batchSize }, elpasolite: { $0.batchSize }))).",
         valueName: "n"))
     var batchSize: Int?
 
-    @Option(name: .customLong("generator-lr"), help: ArgumentHelp(
+    @Option(name: .customLong("generator-lr"), parsing: .unconditional, help: ArgumentHelp(
         "Generator (or autoencoder, or elpasolite model) learning rate "
             + "(\(TrainDefaults.list(matgan: { $0.generatorLearningRate }, elpasolite: { $0.learningRate }))).",
         valueName: "rate"))
     var generatorLearningRate: Float?
 
-    @Option(name: TrainOption.criticLearningRate.name, help: ArgumentHelp(
+    @Option(name: TrainOption.criticLearningRate.name, parsing: .unconditional, help: ArgumentHelp(
         "Critic learning rate (\(TrainDefaults.list(matgan: { $0.model.isAutoencoder ? nil : $0.criticLearningRate }))).",
         valueName: "rate"))
     var criticLearningRate: Float?
 
-    @Option(name: TrainOption.beta1.name, help: ArgumentHelp(
+    @Option(name: TrainOption.beta1.name, parsing: .unconditional, help: ArgumentHelp(
         "Adam beta1 (\(TrainDefaults.list(matgan: { $0.beta1 }))).", valueName: "b"))
     var beta1: Float?
 
-    @Option(name: TrainOption.beta2.name, help: ArgumentHelp(
+    @Option(name: TrainOption.beta2.name, parsing: .unconditional, help: ArgumentHelp(
         "Adam beta2 (\(TrainDefaults.list(matgan: { $0.beta2 }))).", valueName: "b"))
     var beta2: Float?
 
-    @Option(name: TrainOption.penaltyWeight.name, help: ArgumentHelp(
+    @Option(name: TrainOption.penaltyWeight.name, parsing: .unconditional, help: ArgumentHelp(
         "Gradient-penalty weight lambda (\(TrainDefaults.list(matgan: { $0.model.isAutoencoder ? nil : $0.penaltyWeight }, elpasolite: { $0.model == .conditionalGAN ? $0.penaltyWeight : nil }))).",
         valueName: "w"))
     var penaltyWeight: Float?
@@ -194,17 +211,17 @@ struct TrainCommand: ParsableCommand {
           help: "Leave batch norm out of the critic (MatGAN's code has it; WGAN-GP advises against it).")
     var noCriticBatchNorm = false
 
-    @Option(name: TrainOption.criticIterations.name, help: ArgumentHelp(
+    @Option(name: TrainOption.criticIterations.name, parsing: .unconditional, help: ArgumentHelp(
         "Critic updates per generator update (\(TrainDefaults.list(matgan: { $0.model.isAutoencoder ? nil : $0.criticIterations }, elpasolite: { $0.model == .conditionalGAN ? $0.criticIterations : nil }))).",
         valueName: "n"))
     var criticIterations: Int?
 
-    @Option(name: TrainOption.klWeight.name, help: ArgumentHelp(
+    @Option(name: TrainOption.klWeight.name, parsing: .unconditional, help: ArgumentHelp(
         "Weight of the cVAE's KL term (\(TrainDefaults.list(elpasolite: { $0.model == .conditionalVAE ? $0.klWeight : nil }))).",
         valueName: "w"))
     var klWeight: Float?
 
-    @Option(name: TrainOption.trainFraction.name, help: ArgumentHelp(
+    @Option(name: TrainOption.trainFraction.name, parsing: .unconditional, help: ArgumentHelp(
         "Elpasolite models: train on this seeded share of the training rows (1).", valueName: "f"))
     var trainFraction: Double?
 
@@ -217,8 +234,9 @@ struct TrainCommand: ParsableCommand {
           help: "Apply Adam's bias correction as PyTorch does instead of as TensorFlow 1 (MatGAN's code).")
     var pytorchAdam = false
 
-    @Option(help: ArgumentHelp("Seed for initialisation, batch order and noise.", valueName: "n"))
-    var seed: UInt64 = 1
+    @Option(help: ArgumentHelp("Seed for initialisation, batch order and noise (default: 1, or the resumed run's).",
+                               valueName: "n"))
+    var seed: UInt64?
 
     @Option(name: TrainOption.learningRateDecay.name, help: ArgumentHelp(
         "How the GAN's learning rates change: constant, or cosine to 0 at the last planned update (needs --steps or --epochs).",
@@ -263,7 +281,18 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         for (name, value) in [("--batch-size", batchSize), ("--critic-iterations", criticIterations)] {
-            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
+            if let value, value < 1 { throw ValidationError("\(name) must be positive, got \(value)") }
+        }
+        for (name, value) in [("--generator-lr", generatorLearningRate), (TrainOption.criticLearningRate.flag, criticLearningRate)] {
+            if let value, !(value.isFinite && value > 0) { throw ValidationError("\(name) must be a positive number, got \(value)") }
+        }
+        for (option, value) in [(TrainOption.beta1, beta1), (.beta2, beta2)] {
+            if let value, !(value >= 0 && value < 1) { throw ValidationError("\(option.flag) must be in [0, 1), got \(value)") }
+        }
+        for (option, value) in [(TrainOption.penaltyWeight, penaltyWeight), (.klWeight, klWeight)] {
+            if let value, !(value.isFinite && value >= 0) {
+                throw ValidationError("\(option.flag) must be a finite number, 0 or more, got \(value)")
+            }
         }
         if let emaDecay, !(emaDecay > 0 && emaDecay < 1) {
             throw ValidationError("\(TrainOption.emaDecay.flag) must be above 0 and below 1, got \(emaDecay)")
@@ -271,14 +300,25 @@ struct TrainCommand: ParsableCommand {
         if let trainFraction, !(trainFraction > 0 && trainFraction <= 1) {
             throw ValidationError("\(TrainOption.trainFraction.flag) must be in (0, 1], got \(trainFraction)")
         }
-        let misplaced = givenOptions.subtracting(Self.applicableOptions(model))
-        if let option = TrainOption.allCases.first(where: misplaced.contains) {
-            let models = (MatGANModel.allCases.map(TrainableModel.matgan) + ElpasoliteModel.allCases.map(TrainableModel.elpasolite))
-                .filter { Self.applicableOptions($0).contains(option) }.map(\.name)
-            throw ValidationError("\(option.flag) does not apply to \(model.name); it applies to \(models.joined(separator: ", "))")
+        guard let model else {
+            guard runOptions.resume else { throw ValidationError("--model is required (or continue a run with --resume --run-dir DIR)") }
+            guard runOptions.runDirectory != nil else { throw ValidationError("--resume without --model needs --run-dir") }
+            return
         }
+        if data == nil, !runOptions.resume { throw ValidationError("--data is required") }
+        try Self.checkApplicable(givenOptions, to: model)
         if learningRateDecay == .cosine, stop.steps == nil, stop.epochs == nil {
             throw ValidationError("\(TrainOption.learningRateDecay.flag) cosine needs --steps or --epochs: it ends at the last planned update")
+        }
+    }
+
+    /// Refuses options that mean nothing for `model`, naming the models they apply to.
+    private static func checkApplicable(_ options: Set<TrainOption>, to model: TrainableModel) throws {
+        let misplaced = options.subtracting(applicableOptions(model))
+        if let option = TrainOption.allCases.first(where: misplaced.contains) {
+            let models = (MatGANModel.allCases.map(TrainableModel.matgan) + ElpasoliteModel.allCases.map(TrainableModel.elpasolite))
+                .filter { applicableOptions($0).contains(option) }.map(\.name)
+            throw ValidationError("\(option.flag) does not apply to \(model.name); it applies to \(models.joined(separator: ", "))")
         }
     }
 
@@ -286,72 +326,166 @@ struct TrainCommand: ParsableCommand {
         let world = try Communicator.world
         RankLogHandler.bootstrap(rank: world.rank, verbose: runOptions.verbose)
         let logger = Logger(label: "matgan-dist.train")
-        try world.abortingOnError {
+        let summary = try world.abortingOnError { () throws -> TrainingSummary in
+            let runDirectory = URL(fileURLWithPath: runOptions.runDirectory ?? "runs/\(model!.name)")
+            let checkpointPath = runDirectory.appendingPathComponent("checkpoint.h5").path
+            let stored = runOptions.resume && FileManager.default.fileExists(atPath: checkpointPath)
+                ? try Checkpoint.readHeader(checkpointPath) : nil
+            let plan = try plan(resuming: stored, checkpointPath: checkpointPath)
             let training: any TrainingRun
             let stopCondition: StopCondition
-            switch model {
-            case .matgan(let model):
-                stopCondition = stop.condition(defaultEpochs: 1000)
-                let configuration = matganConfiguration(model, stop: stopCondition)
-                logger.info("\(world.size) rank(s); configuration \(configuration.json)")
-                let data = try CompositionTrainingSet(path: data, encoding: model.encoding)
-                training = model.isAutoencoder ? try AutoencoderRun(configuration: configuration, data: data, world: world)
-                    : try MatGANRun(configuration: configuration, data: data, world: world)
-            case .elpasolite(let model):
-                let configuration = elpasoliteConfiguration(model, stop: stop.isLimited ? stop.condition() : nil)
+            switch plan {
+            case .matgan(let configuration, let dataPath):
                 stopCondition = configuration.stop
                 logger.info("\(world.size) rank(s); configuration \(configuration.json)")
-                let data = try ElpasoliteTrainingSet(path: data, trainFraction: configuration.trainFraction, seed: configuration.seed)
+                let data = try CompositionTrainingSet(path: dataPath, encoding: configuration.model.encoding)
+                training = configuration.model.isAutoencoder ? try AutoencoderRun(configuration: configuration, data: data, world: world)
+                    : try MatGANRun(configuration: configuration, data: data, world: world)
+            case .elpasolite(let configuration, let dataPath):
+                stopCondition = configuration.stop
+                logger.info("\(world.size) rank(s); configuration \(configuration.json)")
+                let data = try ElpasoliteTrainingSet(path: dataPath, trainFraction: configuration.trainFraction, seed: configuration.seed)
                 training = try ElpasoliteRuns.make(configuration: configuration, data: data, world: world)
             }
             let session = try TrainingSession(
-                world: world, runDirectory: URL(fileURLWithPath: runOptions.runDirectory ?? "runs/\(model.name)"), stop: stopCondition,
-                logInterval: runOptions.logInterval, checkpointInterval: runOptions.checkpointInterval, logger: logger)
+                world: world, runDirectory: runDirectory, stop: stopCondition,
+                logInterval: runOptions.logInterval ?? plan.logInterval,
+                checkpointInterval: runOptions.checkpointInterval ?? plan.checkpointInterval, logger: logger)
             logger.logBLASKernels(isRoot: world.isRoot)
-            try session.start(training, resume: runOptions.resume)
+            try session.start(training, policy: runOptions.policy)
             let summary = try session.train(training)
             if world.isRoot {
-                print("trained \(model.name) to step \(summary.steps) in \(String(format: "%.1f", summary.seconds)) s "
+                print("trained \(plan.modelName) to step \(summary.steps) in \(String(format: "%.1f", summary.seconds)) s "
                       + "(\(Int(summary.samplesPerSecond)) samples/s on \(world.size) rank(s)): \(summary.stopReason)")
                 print("checkpoint: \(session.checkpointPath)")
+            }
+            return summary
+        }
+        // A run ended by a signal checkpointed and now says so, as shells expect (128 + signal).
+        if let signal = summary.signal { throw ExitCode(128 + signal) }
+    }
+
+    /// The configuration a run trains with, and its data file.
+    private enum Plan {
+        case matgan(MatGANConfiguration, data: String)
+        case elpasolite(ElpasoliteConfiguration, data: String)
+
+        var modelName: String {
+            switch self {
+            case .matgan(let configuration, _): configuration.model.rawValue
+            case .elpasolite(let configuration, _): configuration.model.rawValue
+            }
+        }
+
+        var logInterval: Int {
+            switch self {
+            case .matgan(let configuration, _): configuration.logInterval
+            case .elpasolite(let configuration, _): configuration.logInterval
+            }
+        }
+
+        var checkpointInterval: Int {
+            switch self {
+            case .matgan(let configuration, _): configuration.checkpointInterval
+            case .elpasolite(let configuration, _): configuration.checkpointInterval
             }
         }
     }
 
-    /// The paper's MatGAN configuration with the given options applied.
-    private func matganConfiguration(_ model: MatGANModel, stop: StopCondition) -> MatGANConfiguration {
-        var configuration = MatGANConfiguration.defaults(for: model, stop: stop)
-        if let batchSize { configuration.batchSize = batchSize }
-        if let generatorLearningRate { configuration.generatorLearningRate = generatorLearningRate }
-        if let criticLearningRate { configuration.criticLearningRate = criticLearningRate }
-        if let beta1 { configuration.beta1 = beta1 }
-        if let beta2 { configuration.beta2 = beta2 }
-        if let penaltyWeight { configuration.penaltyWeight = penaltyWeight }
-        if let criticIterations { configuration.criticIterations = criticIterations }
-        if let initialization { configuration.initialization = initialization }
-        if pytorchAdam { configuration.adamVariant = .pytorch }
-        if noCriticBatchNorm { configuration.criticBatchNorm = false }
-        configuration.seed = seed
-        configuration.synchronizedBatchNorm = synchronizedBatchNorm
-        configuration.emaDecay = emaDecay
-        if let learningRateDecay { configuration.learningRateDecay = learningRateDecay }
-        configuration.checkpointInterval = runOptions.checkpointInterval
-        configuration.logInterval = runOptions.logInterval
-        return configuration
+    /// The paper's configuration for `--model` with the given options applied; or, resuming
+    /// from a checkpoint with `header`, the stored configuration, which given options must match.
+    private func plan(resuming header: Checkpoint.Header?, checkpointPath: String) throws -> Plan {
+        guard let header else {
+            switch model! {
+            case .matgan(let model):
+                var configuration = MatGANConfiguration.defaults(for: model, stop: stop.condition(defaultEpochs: 1000))
+                try apply(to: &configuration, resuming: nil)
+                return .matgan(configuration, data: data!)
+            case .elpasolite(let model):
+                var configuration = ElpasoliteConfiguration.defaults(for: model, stop: stop.isLimited ? stop.condition() : nil)
+                try apply(to: &configuration, resuming: nil)
+                return .elpasolite(configuration, data: data!)
+            }
+        }
+        guard let stored = TrainableModel(argument: header.model) else {
+            throw ValidationError("\(checkpointPath) holds model '\(header.model)', which this matgan-dist cannot train")
+        }
+        if let model, model.name != stored.name {
+            throw ValidationError("--model \(model.name) conflicts with \(checkpointPath), a checkpoint of \(stored.name)")
+        }
+        try Self.checkApplicable(givenOptions, to: stored)
+        let dataPath = data ?? header.dataFile
+        guard FileManager.default.fileExists(atPath: dataPath) else {
+            throw ValidationError("\(checkpointPath) was trained on \(header.dataFile), which is not found from here; give --data")
+        }
+        let json = Data(header.configuration.utf8)
+        do {
+            switch stored {
+            case .matgan:
+                var configuration = try JSONDecoder().decode(MatGANConfiguration.self, from: json)
+                try apply(to: &configuration, resuming: checkpointPath)
+                // New limits re-plan the run, including the end of a cosine decay.
+                if stop.isLimited { configuration.stop = stop.condition() }
+                return .matgan(configuration, data: dataPath)
+            case .elpasolite:
+                var configuration = try JSONDecoder().decode(ElpasoliteConfiguration.self, from: json)
+                try apply(to: &configuration, resuming: checkpointPath)
+                if stop.isLimited { configuration.stop = stop.condition() }
+                return .elpasolite(configuration, data: dataPath)
+            }
+        } catch let error as DecodingError {
+            throw ValidationError("cannot read the configuration stored in \(checkpointPath) (\(error)); it was written by an "
+                                  + "older matgan-dist: continue it with that version")
+        }
     }
 
-    /// The paper's elpasolite configuration with the given options applied.
-    private func elpasoliteConfiguration(_ model: ElpasoliteModel, stop: StopCondition?) -> ElpasoliteConfiguration {
-        var configuration = ElpasoliteConfiguration.defaults(for: model, stop: stop)
-        if let batchSize { configuration.batchSize = batchSize }
-        if let generatorLearningRate { configuration.learningRate = generatorLearningRate }
-        if let penaltyWeight { configuration.penaltyWeight = penaltyWeight }
-        if let criticIterations { configuration.criticIterations = criticIterations }
-        if let klWeight { configuration.klWeight = klWeight }
-        if let trainFraction { configuration.trainFraction = trainFraction }
-        configuration.seed = seed
-        configuration.checkpointInterval = runOptions.checkpointInterval
-        configuration.logInterval = runOptions.logInterval
-        return configuration
+    /// Sets `value` to `given`; when resuming from `checkpoint`, a given value must equal the stored one.
+    private func merge<Value: Equatable>(_ option: String, _ given: Value?, into value: inout Value, resuming checkpoint: String?) throws {
+        guard let given else { return }
+        if let checkpoint, given != value {
+            throw ValidationError("\(option) \(given) conflicts with \(value), the value \(checkpoint) was trained with; "
+                                  + "leave it out to continue the run, or start a new one")
+        }
+        value = given
+    }
+
+    /// The given options applied to a MatGAN configuration.
+    private func apply(to configuration: inout MatGANConfiguration, resuming checkpoint: String?) throws {
+        try merge("--batch-size", batchSize, into: &configuration.batchSize, resuming: checkpoint)
+        try merge("--generator-lr", generatorLearningRate, into: &configuration.generatorLearningRate, resuming: checkpoint)
+        try merge(TrainOption.criticLearningRate.flag, criticLearningRate, into: &configuration.criticLearningRate, resuming: checkpoint)
+        try merge(TrainOption.beta1.flag, beta1, into: &configuration.beta1, resuming: checkpoint)
+        try merge(TrainOption.beta2.flag, beta2, into: &configuration.beta2, resuming: checkpoint)
+        try merge(TrainOption.penaltyWeight.flag, penaltyWeight, into: &configuration.penaltyWeight, resuming: checkpoint)
+        try merge(TrainOption.criticIterations.flag, criticIterations, into: &configuration.criticIterations, resuming: checkpoint)
+        try merge(TrainOption.initialization.flag, initialization, into: &configuration.initialization, resuming: checkpoint)
+        try merge(TrainOption.pytorchAdam.flag, pytorchAdam ? Adam.Variant.pytorch : nil, into: &configuration.adamVariant,
+                  resuming: checkpoint)
+        try merge(TrainOption.noCriticBatchNorm.flag, noCriticBatchNorm ? false : nil, into: &configuration.criticBatchNorm,
+                  resuming: checkpoint)
+        try merge("--seed", seed, into: &configuration.seed, resuming: checkpoint)
+        try merge(TrainOption.synchronizedBatchNorm.flag, synchronizedBatchNorm ? true : nil,
+                  into: &configuration.synchronizedBatchNorm, resuming: checkpoint)
+        try merge(TrainOption.emaDecay.flag, emaDecay.map(Optional.some), into: &configuration.emaDecay, resuming: checkpoint)
+        try merge(TrainOption.learningRateDecay.flag, learningRateDecay, into: &configuration.learningRateDecay, resuming: checkpoint)
+        if checkpoint == nil {
+            if let checkpointInterval = runOptions.checkpointInterval { configuration.checkpointInterval = checkpointInterval }
+            if let logInterval = runOptions.logInterval { configuration.logInterval = logInterval }
+        }
+    }
+
+    /// The given options applied to an elpasolite configuration.
+    private func apply(to configuration: inout ElpasoliteConfiguration, resuming checkpoint: String?) throws {
+        try merge("--batch-size", batchSize, into: &configuration.batchSize, resuming: checkpoint)
+        try merge("--generator-lr", generatorLearningRate, into: &configuration.learningRate, resuming: checkpoint)
+        try merge(TrainOption.penaltyWeight.flag, penaltyWeight, into: &configuration.penaltyWeight, resuming: checkpoint)
+        try merge(TrainOption.criticIterations.flag, criticIterations, into: &configuration.criticIterations, resuming: checkpoint)
+        try merge(TrainOption.klWeight.flag, klWeight, into: &configuration.klWeight, resuming: checkpoint)
+        try merge(TrainOption.trainFraction.flag, trainFraction, into: &configuration.trainFraction, resuming: checkpoint)
+        try merge("--seed", seed, into: &configuration.seed, resuming: checkpoint)
+        if checkpoint == nil {
+            if let checkpointInterval = runOptions.checkpointInterval { configuration.checkpointInterval = checkpointInterval }
+            if let logInterval = runOptions.logInterval { configuration.logInterval = logInterval }
+        }
     }
 }

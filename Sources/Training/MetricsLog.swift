@@ -12,7 +12,7 @@ public final class MetricsLog {
         self.path = path
         if !FileManager.default.fileExists(atPath: path),
            !FileManager.default.createFile(atPath: path, contents: nil) {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+            throw TrainingError(kind: .runDirectory, message: "cannot create \(path): \(String(cString: strerror(errno)))")
         }
         handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try handle.seekToEnd()
@@ -31,5 +31,25 @@ public final class MetricsLog {
         var line = try JSONSerialization.data(withJSONObject: cleaned, options: [.sortedKeys])
         line.append(UInt8(ascii: "\n"))
         try handle.write(contentsOf: line)
+    }
+
+    /// Removes the records of `path` logged after step `step` (what a run resumed from the
+    /// checkpoint at `step` will log again), atomically; returns how many it removed.
+    public static func truncate(_ path: String, afterStep step: Int) throws -> Int {
+        guard FileManager.default.fileExists(atPath: path) else { return 0 }
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
+        let kept = lines.filter { line in
+            let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return ((record?["step"] as? NSNumber)?.intValue ?? Int.min) <= step
+        }
+        guard kept.count < lines.count else { return 0 }
+        let temporary = path + ".tmp-\(getpid())"
+        try (kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).write(toFile: temporary, atomically: false, encoding: .utf8)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw TrainingError(kind: .runDirectory, message: "cannot rewrite \(path): \(reason)")
+        }
+        return lines.count - kept.count
     }
 }

@@ -11,6 +11,13 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable, Equatable
         case replicasDiffer
         /// A run whose steps report different metrics from one step to the next.
         case inconsistentMetrics
+        /// A run directory that cannot be used: not a directory, in use, or holding a checkpoint
+        /// the command would overwrite.
+        case runDirectory
+        /// A loss or parameter that is no longer a finite number.
+        case nonFinite
+        /// Command-line settings that contradict the configuration a checkpoint was trained with.
+        case conflictingConfiguration
     }
 
     public let kind: Kind

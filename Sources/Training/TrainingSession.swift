@@ -3,12 +3,25 @@ import Foundation
 import Logging
 import NeuralNet
 
+/// What a training run does with a checkpoint already in its run directory.
+public enum StartPolicy: Sendable, Equatable {
+    /// Start fresh; a directory that holds a checkpoint is refused, so no run is lost by mistake.
+    case fresh
+    /// Continue from the checkpoint if there is one, else start fresh.
+    case resume
+    /// Start fresh, deleting the directory's checkpoint and metrics first.
+    case overwrite
+}
+
 /// Drives a ``TrainingRun`` on every rank of a communicator (docs/distributed.md): owns the run
-/// directory, starts fresh (rank 0 initialises, then broadcasts) or resumes (rank 0 checks and
-/// reads `checkpoint.h5`, then broadcasts), agrees with the other ranks on when to stop, steps,
-/// averages the step's metrics over ranks and logs them on rank 0 (stderr and `metrics.jsonl`),
-/// and checkpoints every so often, at the end and after SIGTERM or SIGINT — always after
-/// averaging batch-norm statistics and checking that every replica holds the same weights.
+/// directory (locked by rank 0 for the run's life), starts fresh (rank 0 initialises, then
+/// broadcasts) or resumes (rank 0 checks and reads `checkpoint.h5`, then broadcasts), agrees
+/// with the other ranks on when to stop, steps, averages the step's metrics over ranks and logs
+/// them on rank 0 (stderr and `metrics.jsonl`), and checkpoints every so often, at the end and
+/// after SIGTERM or SIGINT — always after checking that every parameter is finite, averaging
+/// batch-norm statistics and checking that every replica holds the same weights. A step whose
+/// metrics are not finite stops the run on every rank without a checkpoint, so the last good
+/// one stays.
 public final class TrainingSession {
     public let world: Communicator
     public let runDirectory: URL
@@ -25,7 +38,11 @@ public final class TrainingSession {
     /// `RUN-DIR/metrics.jsonl`.
     public var metricsPath: String { runDirectory.appendingPathComponent("metrics.jsonl").path }
 
-    /// A session in `runDirectory`, which rank 0 creates if needed. Collective.
+    /// Rank 0's hold on the run directory.
+    private let lock: RunDirectoryLock?
+
+    /// A session in `runDirectory`, which rank 0 creates if needed and locks for the session's
+    /// life. Collective.
     public init(world: Communicator, runDirectory: URL, stop: StopCondition, logInterval: Int, checkpointInterval: Int,
                 logger: Logger) throws {
         self.world = world
@@ -35,24 +52,64 @@ public final class TrainingSession {
         self.checkpointInterval = checkpointInterval
         self.logger = logger
         if world.isRoot {
-            try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+            try Self.createDirectory(runDirectory)
+            lock = try RunDirectoryLock(directory: runDirectory)
+        } else {
+            lock = nil
         }
         try world.barrier()
     }
 
-    /// Starts `run` fresh, or with `resume` continues from the run directory's checkpoint if
-    /// there is one. Collective.
-    public func start(_ run: any TrainingRun, resume: Bool) throws {
+    /// Creates `directory` (and its parents), with the reason in plain words when it cannot.
+    private static func createDirectory(_ directory: URL) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw TrainingError(kind: .runDirectory, message: "--run-dir \(directory.path) is a file, not a directory")
+            }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? error.localizedDescription
+            throw TrainingError(kind: .runDirectory, message: "cannot create the run directory \(directory.path): \(reason)")
+        }
+    }
+
+    /// Starts `run` as `policy` says: fresh (refusing a directory that holds a checkpoint),
+    /// continuing from the directory's checkpoint, or fresh after deleting it. Collective.
+    public func start(_ run: any TrainingRun, policy: StartPolicy) throws {
         let parallel = DataParallel(world: world)
         let counterNames = run.counters.keys.sorted()
-        if resume, FileManager.default.fileExists(atPath: checkpointPath) {
+        let hasCheckpoint = FileManager.default.fileExists(atPath: checkpointPath)
+        if world.isRoot, hasCheckpoint {
+            switch policy {
+            case .fresh:
+                let header = try Checkpoint.readHeader(checkpointPath)
+                throw TrainingError(kind: .runDirectory, message: "\(runDirectory.path) already holds a checkpoint of "
+                                    + "\(header.model) at step \(header.step); continue it with --resume or start over with "
+                                    + "--overwrite")
+            case .overwrite:
+                for path in [checkpointPath, metricsPath] where FileManager.default.fileExists(atPath: path) {
+                    try FileManager.default.removeItem(atPath: path)
+                }
+                logger.info("--overwrite: deleted the previous checkpoint and metrics in \(runDirectory.path)")
+            case .resume:
+                break
+            }
+        }
+        if policy == .resume, hasCheckpoint {
             var counters = [Int64](repeating: 0, count: counterNames.count)
             if world.isRoot {
                 let header = try Checkpoint.readHeader(checkpointPath)
                 try checkCompatible(header, with: run.identity)
                 let restored = try Checkpoint.restore(from: checkpointPath, networks: run.networks, optimizers: run.optimizers)
                 counters = counterNames.map { restored.counters[$0] ?? 0 }
-                logger.info("resuming from \(checkpointPath) at step \(header.step)")
+                // Metrics logged after the checkpoint describe steps the resumed run will redo.
+                let dropped = try MetricsLog.truncate(metricsPath, afterStep: header.step)
+                let note = dropped > 0 ? "; dropped \(dropped) metrics record(s) logged after it" : ""
+                logger.info("resuming from \(checkpointPath) at step \(header.step)\(note)")
             }
             try world.broadcast(&counters, root: 0)
             try parallel.broadcastFromRoot(run.optimizers.map(\.optimizer))
@@ -65,7 +122,7 @@ public final class TrainingSession {
 
     /// Steps `run` until the stop condition or a termination signal, then checkpoints. Collective.
     public func train(_ run: any TrainingRun) throws -> TrainingSummary {
-        let metrics = world.isRoot ? try MetricsLog(path: metricsPath) : nil
+        let metricsLog = world.isRoot ? try MetricsLog(path: metricsPath) : nil
         let start = Date()
         let startProgress = run.progress
         // A resumed run's ETA comes from the progress made since it started, not since step 0.
@@ -73,14 +130,23 @@ public final class TrainingSession {
         var interval = MetricSums()
         var intervalStart = Date()
         var stopReason = ""
+        var signal: Int32?
+        var nonFiniteMetric: Int32 = 0
         TerminationRequest.install()
         while true {
-            // Every rank must stop at the same step: one tiny allreduce decides.
+            // Every rank must stop at the same step: one tiny allreduce decides, and carries the
+            // first metric a rank found not finite (1-based, 0 for none).
             let now = run.progress
             let reason = stop.reason(step: now.step, epoch: now.completedEpochs, elapsedSeconds: Date().timeIntervalSince(start))
-            var flags: [Int32] = [TerminationRequest.receivedSignal ?? 0, reason == nil ? 0 : 1]
+            var flags: [Int32] = [TerminationRequest.receivedSignal ?? 0, reason == nil ? 0 : 1, nonFiniteMetric]
             try world.allreduce(&flags, .max)
+            if flags[2] != 0 {
+                let name = interval.names.indices.contains(Int(flags[2]) - 1) ? interval.names[Int(flags[2]) - 1] : "a metric"
+                throw TrainingError(kind: .nonFinite, message: "step \(now.step): \(name) is not a finite number on at least "
+                                    + "one rank; the run stops here and keeps its last checkpoint (\(checkpointPath))")
+            }
             if flags[0] != 0 {
+                signal = flags[0]
                 stopReason = "received signal \(flags[0])"
                 break
             }
@@ -89,7 +155,12 @@ public final class TrainingSession {
                 break
             }
 
-            try interval.add(try run.step())
+            let metrics = try run.step()
+            try interval.add(metrics)
+            if let bad = metrics.firstIndex(where: { !$0.value.isFinite }) {
+                nonFiniteMetric = Int32(bad + 1)
+                continue
+            }
             let done = run.progress
             if done.step % logInterval == 0 {
                 try world.allreduce(&interval.sums, .sum)
@@ -98,7 +169,7 @@ public final class TrainingSession {
                 let samplesPerSecond = Double(interval.steps * run.samplesPerStep) / Date().timeIntervalSince(intervalStart)
                 let fraction = stop.progress(step: done.step, epochProgress: done.epoch, elapsedSeconds: runSeconds)
                 let eta = fraction > startFraction ? runSeconds * (1 - fraction) / (fraction - startFraction) : .infinity
-                if let metrics {
+                if let metricsLog {
                     let fields = zip(interval.names, interval.sums).map { "\($0) \(String(format: "%.4f", $1 * scale))" }
                     let line = "step \(done.step) epoch \(String(format: "%.2f", done.epoch)) \(fields.joined(separator: " ")) "
                         + "\(Int(samplesPerSecond)) samples/s ETA \(Self.duration(eta))"
@@ -106,7 +177,7 @@ public final class TrainingSession {
                     var record: [String: Any] = ["step": done.step, "epoch": done.epoch,
                                                  "samples_per_second": samplesPerSecond, "elapsed_seconds": runSeconds]
                     for (name, sum) in zip(interval.names, interval.sums) { record[name] = sum * scale }
-                    try metrics.append(record)
+                    try metricsLog.append(record)
                 }
                 interval.reset()
                 intervalStart = Date()
@@ -118,7 +189,8 @@ public final class TrainingSession {
         let steps = run.progress.step - startProgress.step
         logger.info("stopped after step \(run.progress.step): \(stopReason); checkpoint \(checkpointPath)")
         return TrainingSummary(steps: run.progress.step, seconds: seconds,
-                               samplesPerSecond: Double(steps * run.samplesPerStep) / max(seconds, 1e-9), stopReason: stopReason)
+                               samplesPerSecond: Double(steps * run.samplesPerStep) / max(seconds, 1e-9), stopReason: stopReason,
+                               signal: signal)
     }
 
     /// Averages batch-norm statistics over the ranks, checks that every rank now holds the same
@@ -127,6 +199,13 @@ public final class TrainingSession {
         let parallel = DataParallel(world: world)
         run.prepareCheckpoint()
         let progress = run.progress
+        for (name, store) in run.networks {
+            if let index = store.parameters.firstIndex(where: { !$0.isFinite }) {
+                throw TrainingError(kind: .nonFinite, message: "step \(progress.step): parameter \(index) of network '\(name)' is "
+                                    + "\(store.parameters[index]); the checkpoint is not written and the last one "
+                                    + "(\(checkpointPath)) is kept")
+            }
+        }
         try parallel.averageBatchNormState(run.networks.map(\.store))
         try parallel.verifyReplicasAgree(run.networks, step: progress.step)
         guard world.isRoot else { return }
@@ -189,4 +268,6 @@ public struct TrainingSummary: Sendable {
     /// Training samples per second over all ranks, in this run.
     public var samplesPerSecond: Double
     public var stopReason: String
+    /// The signal (SIGTERM, SIGINT) that ended the run, if one did.
+    public var signal: Int32?
 }

@@ -8,42 +8,17 @@ import XCTest
 /// generated formula list: the distributed guarantees (rank-count independence, identical
 /// replicas, exact resume, synchronised batch norm) checked end to end.
 final class PipelineTests: XCTestCase {
-    private static let work = FileManager.default.temporaryDirectory.appendingPathComponent("matgan-pipeline-\(UUID().uuidString)")
-    private static var dataPath: String { work.appendingPathComponent("data.h5").path }
-
-    override class func setUp() {
-        super.setUp()
-        try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-        // 400 distinct binaries and ternaries of common elements, counts 1..4.
-        let elements = ["Li", "Na", "K", "Mg", "Ca", "Sr", "Ba", "Al", "Ti", "Fe", "Cu", "Zn", "O", "S", "F", "Cl", "N", "Se"]
-        var formulas: Set<String> = []
-        var state: UInt64 = 12345
-        func next(_ bound: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int(state >> 33) % bound
-        }
-        while formulas.count < 400 {
-            let count = 2 + next(2)
-            let chosen = Set((0..<count).map { _ in elements[next(elements.count)] })
-            guard chosen.count == count else { continue }
-            formulas.insert(chosen.sorted().map { "\($0)\(1 + next(4))" }.joined())
-        }
-        let csv = "formula,e_form_ev_per_atom\n" + formulas.sorted().enumerated()
-            .map { "\($1),\(-Double($0 % 37) / 10)" }.joined(separator: "\n") + "\n"
-        try? Data(csv.utf8).write(to: work.appendingPathComponent("formulas.csv"))
-    }
+    private static let fixture = TrainingFixture(name: "pipeline")
+    private static var dataPath: String { fixture.dataPath }
 
     override class func tearDown() {
-        try? FileManager.default.removeItem(at: work)
+        fixture.remove()
         super.tearDown()
     }
 
-    private func path(_ name: String) -> String { Self.work.appendingPathComponent(name).path }
+    private func path(_ name: String) -> String { Self.fixture.path(name) }
 
-    private func prepareData() throws {
-        guard !FileManager.default.fileExists(atPath: Self.dataPath) else { return }
-        try assertSucceeds(["prepare", "--input", path("formulas.csv"), "--output", Self.dataPath, "--seed", "3"], ranks: 2)
-    }
+    private func prepareData() throws { try Self.fixture.prepare() }
 
     private func trainArguments(_ runDirectory: String, steps: Int, extra: [String] = []) -> [String] {
         ["train", "--model", "matgan-mp", "--data", Self.dataPath, "--run-dir", path(runDirectory), "--steps", String(steps),
@@ -202,7 +177,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertEqual(ranks.count, 2, "expected two rank processes under mpirun")
         for rank in ranks { kill(rank, SIGTERM) }
         let outcome = try running.wait()
-        XCTAssertEqual(outcome.exitCode, 0, outcome.standardError)
+        XCTAssertEqual(outcome.exitCode, 128 + SIGTERM, "a run ended by SIGTERM says so after its checkpoint\n" + outcome.standardError)
         XCTAssertTrue(outcome.standardOutput.contains("received signal 15"), outcome.standardOutput)
         let step = try XCTUnwrap(File.open(path("terminated/checkpoint.h5")).attribute("step").intValue)
         XCTAssertGreaterThanOrEqual(step, 3)

@@ -1,0 +1,47 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// A scratch directory with a small prepared formula file for end-to-end training tests: 400
+/// distinct binaries and ternaries of common elements, counts 1..4, prepared once per fixture.
+final class TrainingFixture: @unchecked Sendable {
+    // Unchecked: XCTest runs a class's tests one after another; nothing here is shared across threads.
+    let work: URL
+
+    init(name: String) {
+        work = FileManager.default.temporaryDirectory.appendingPathComponent("matgan-\(name)-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+        let elements = ["Li", "Na", "K", "Mg", "Ca", "Sr", "Ba", "Al", "Ti", "Fe", "Cu", "Zn", "O", "S", "F", "Cl", "N", "Se"]
+        var formulas: Set<String> = []
+        var state: UInt64 = 12345
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(state >> 33) % bound
+        }
+        while formulas.count < 400 {
+            let count = 2 + next(2)
+            let chosen = Set((0..<count).map { _ in elements[next(elements.count)] })
+            guard chosen.count == count else { continue }
+            formulas.insert(chosen.sorted().map { "\($0)\(1 + next(4))" }.joined())
+        }
+        let csv = "formula,e_form_ev_per_atom\n" + formulas.sorted().enumerated()
+            .map { "\($1),\(-Double($0 % 37) / 10)" }.joined(separator: "\n") + "\n"
+        try? Data(csv.utf8).write(to: work.appendingPathComponent("formulas.csv"))
+    }
+
+    /// The prepared file (after ``prepare()``).
+    var dataPath: String { path("data.h5") }
+
+    /// `name` inside the scratch directory.
+    func path(_ name: String) -> String { work.appendingPathComponent(name).path }
+
+    /// Prepares the formula list on two ranks, once.
+    func prepare() throws {
+        guard !FileManager.default.fileExists(atPath: dataPath) else { return }
+        try assertSucceeds(["prepare", "--input", path("formulas.csv"), "--output", dataPath, "--seed", "3"], ranks: 2)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: work)
+    }
+}

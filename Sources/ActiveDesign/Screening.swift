@@ -1,7 +1,7 @@
 import Chemistry
+import Datasets
 import Distributed
 import Foundation
-import HDF5
 import Property
 
 /// Experiments 2 and 3 of active generative design (docs/active-design.md, "Oracle and screening"):
@@ -107,14 +107,12 @@ public struct ScreeningStudy {
 
     /// The distinct decoded compositions of a `generate` samples file, in order of first appearance.
     public static func generatedCompositions(_ path: String) throws -> [Composition] {
-        let file = try File.open(path)
-        defer { try? file.commit() }
-        guard file.contains("samples/formula") else {
+        guard let samples = try SampleFile(formulasAt: path) else {
             throw ActiveDesignError("\(path) has no samples/formula dataset; pass a samples file written by `matgan-dist generate`")
         }
         var seen = Set<Composition>()
         var compositions: [Composition] = []
-        for formula in try file.readStrings("samples/formula") where !formula.isEmpty {
+        for case let formula? in try samples.formulas(0..<samples.count) {
             guard let composition = try? Composition(parsing: formula) else {
                 throw ActiveDesignError("\(path): samples/formula holds '\(formula)', which is not a formula")
             }

@@ -201,6 +201,11 @@ public enum DataFile {
         return [UInt8](data)
     }
 
+    /// Whether `bytes` start with the HDF5 signature (a `prepare` or `generate` file rather than text).
+    public static func isHDF5(_ bytes: [UInt8]) -> Bool {
+        bytes.starts(with: [0x89, 0x48, 0x44, 0x46])
+    }
+
     /// The decompressed content of the gzip file at `path`.
     private static func decompress(_ path: String) throws(DataFileError) -> [UInt8] {
         guard let file = gzopen(path, "rb") else {

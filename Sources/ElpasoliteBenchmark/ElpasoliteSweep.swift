@@ -64,13 +64,9 @@ public struct ElpasoliteSweep {
         public let mergeSeconds: Double
     }
 
-    /// Why a sweep stopped early.
-    public struct SweepError: Error, CustomStringConvertible {
-        public let description: String
-    }
-
     /// Runs the sweep; `record` is called on every rank at each curve point with the valid
-    /// samples so far and their distinct tuples. Collective.
+    /// samples so far and their distinct tuples. Throws ``ElpasoliteError`` when the model
+    /// produces almost no valid tuples (under one in 10,000 after 16 Mi samples). Collective.
     public func run(record: (_ samples: Int, _ unique: TupleBitmap) -> Void) throws -> Result {
         let block = Self.blockSize
         let checkpoints = Array(Set((1...curvePoints).map { budget * $0 / curvePoints }).filter { $0 > 0 }).sorted()
@@ -144,8 +140,8 @@ public struct ElpasoliteSweep {
                 invalid += blocks * block - roundValid
                 drawnSoFar += blocks * block
                 if drawnSoFar >= 1 << 24, validSoFar + roundValid < drawnSoFar / 10_000 {
-                    throw SweepError(description: "only \(validSoFar + roundValid) valid samples among the first \(drawnSoFar) "
-                                     + "generated for class \(requestedClass); the model does not produce valid tuples")
+                    throw ElpasoliteError("only \(validSoFar + roundValid) valid samples among the first \(drawnSoFar) "
+                                          + "generated for class \(requestedClass); the model does not produce valid tuples")
                 }
             }
             validSoFar = roundEnd

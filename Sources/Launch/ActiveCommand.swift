@@ -6,7 +6,6 @@ import Distributed
 import Foundation
 import Logging
 import Property
-import Random
 
 /// `matgan-dist active`: active generative design, Bayesian optimisation over the latent space
 /// of the `active-ae` autoencoder (docs/active-design.md).
@@ -113,24 +112,17 @@ struct ActiveSetup {
         guard oracle.target == labelled.target else {
             throw ValidationError("--oracle \(options.oracle) predicts \(oracle.target), but --data \(options.data) holds \(labelled.target)")
         }
-        guard let holdout = labelled.isHoldout else {
+        guard let pools = LabelledPools(labelled) else {
             throw ValidationError("--data \(options.data) has no train / hold-out split; use a file written by `matgan-dist prepare`")
         }
-        let trainingRows = labelled.compositions.indices.filter { !holdout[$0] }
-        let holdoutRows = labelled.compositions.indices.filter { holdout[$0] }
-        guard trainingRows.count >= options.startSize else {
-            throw ValidationError("--start-size \(options.startSize) exceeds the \(trainingRows.count) training rows of \(options.data)")
+        guard pools.training.count >= options.startSize else {
+            throw ValidationError("--start-size \(options.startSize) exceeds the \(pools.training.count) training rows of \(options.data)")
         }
-        guard holdoutRows.count >= testSize else {
-            throw ValidationError("--test-size \(testSize) exceeds the \(holdoutRows.count) hold-out rows of \(options.data)")
+        guard pools.holdout.count >= testSize else {
+            throw ValidationError("--test-size \(testSize) exceeds the \(pools.holdout.count) hold-out rows of \(options.data)")
         }
-        func rows(_ pool: [Int], count: Int, purpose: SeedPurpose) -> [LabelledComposition] {
-            permutation(count: pool.count, seed: derivedSeed(options.seed, for: purpose), epoch: 0).prefix(count).map {
-                LabelledComposition(composition: labelled.compositions[pool[$0]], target: Double(labelled.targets[pool[$0]]))
-            }
-        }
-        start = rows(trainingRows, count: options.startSize, purpose: .activeStart)
-        test = rows(holdoutRows, count: testSize, purpose: .activeTest)
+        start = pools.startingRows(count: options.startSize, seed: options.seed)
+        test = pools.testRows(count: testSize, seed: options.seed)
         autoencoder = try ActiveAutoencoder(checkpoint: options.autoencoder, world: world)
         outputDirectory = URL(fileURLWithPath: options.outputDirectory)
         if world.isRoot { try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true) }
@@ -178,16 +170,9 @@ struct ActiveRun: ParsableCommand {
     var samples: String?
 
     @Option(name: .customLong("screen-thresholds"), help: ArgumentHelp(
-        "Comma-separated screening thresholds: candidates are predicted above each (eV; paper: 6).", valueName: "list"))
-    var screenThresholds = "6"
-
-    func parsedScreenThresholds() throws -> [Double] {
-        let values = screenThresholds.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0?.isFinite == true }) else {
-            throw ValidationError("--screen-thresholds \(screenThresholds): expected numbers separated by commas, e.g. 6,4")
-        }
-        return values.map { $0! }
-    }
+        "Comma-separated screening thresholds: candidates are predicted above each (eV; paper and default: 6).", valueName: "list"),
+            transform: CommaSeparated<Double>.parser(expecting: "a finite number") { $0.isFinite })
+    var screenThresholds = CommaSeparated<Double>([6])
 
     @Option(name: .customLong("test-size"), help: ArgumentHelp("External test rows from the hold-out split.", valueName: "n"))
     var testSize = 500
@@ -198,7 +183,6 @@ struct ActiveRun: ParsableCommand {
     func validate() throws {
         if kappa != nil, expectedImprovement != nil { throw ValidationError("give --kappa or --ei, not both") }
         if testSize < 2 || trees < 1 { throw ValidationError("--test-size must be at least 2 and --trees at least 1") }
-        _ = try parsedScreenThresholds()
     }
 
     func run() throws {
@@ -222,7 +206,7 @@ struct ActiveRun: ParsableCommand {
             let study = ScreeningStudy(magpie: setup.magpie, forest: forest, world: world)
             let models = try study.trainModels(start: setup.start, acquired: result.newLabelledRows, test: setup.test)
             let screens = try generated.map {
-                try study.screen($0, models: models, oracle: setup.oracle, thresholds: parsedScreenThresholds())
+                try study.screen($0, models: models, oracle: setup.oracle, thresholds: screenThresholds.values)
             } ?? []
             let last = result.iterations.last!
             var lines = [
@@ -265,34 +249,24 @@ struct ActiveSweepKappa: ParsableCommand {
 
     @OptionGroup var options: ActiveOptions
 
-    @Option(help: ArgumentHelp("Comma-separated kappas (paper: 0,1,10,50,100).", valueName: "list"))
-    var kappas = "0,1,10,50,100"
-
-    func parsedKappas() throws -> [Double] {
-        let values = kappas.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-            throw ValidationError("--kappas \(kappas): expected non-negative numbers separated by commas, e.g. 0,1,10,50,100")
-        }
-        return values.map { $0! }
-    }
-
-    func validate() throws { _ = try parsedKappas() }
+    @Option(help: ArgumentHelp("Comma-separated kappas (paper and default: 0,1,10,50,100).", valueName: "list"),
+            transform: CommaSeparated<Double>.parser(expecting: "a non-negative number") { $0 >= 0 })
+    var kappas = CommaSeparated<Double>([0, 1, 10, 50, 100])
 
     func run() throws {
         let world = try Communicator.world
         RankLogHandler.bootstrap(rank: world.rank, verbose: options.verbose)
         let logger = Logger(label: "matgan-dist.active")
         try world.abortingOnError {
-            let kappas = try parsedKappas()
             let setup = try ActiveSetup(options, testSize: 0, world: world)
             var results: [ActiveDesignResult] = []
-            for kappa in kappas {
+            for kappa in kappas.values {
                 logger.info("kappa \(kappa): \(setup.start.count) starting rows, budget \(options.budget)")
                 let result = try setup.run(options.configuration(.upperConfidenceBound(kappa: kappa)), logger: logger)
                 try setup.write(result.iterationsCSV, to: "kappa_\(String(format: "%g", kappa))_iterations.csv")
                 results.append(result)
             }
-            let sweep = KappaSweep(kappas: kappas, results: results)
+            let sweep = KappaSweep(kappas: kappas.values, results: results)
             try setup.write(sweep.csv, to: "kappa_sweep.csv")
             try setup.write(sweep.svg(title: "Discoveries above \(String(format: "%g", options.threshold)) eV, "
                                       + "\(setup.start.count) starting rows"), to: "kappa_sweep.svg")

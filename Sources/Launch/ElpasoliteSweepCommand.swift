@@ -122,15 +122,13 @@ struct ElpasoliteSweepCommand: ParsableCommand {
             guard world.size % fitGroups == 0 else {
                 throw ValidationError("--fit-groups \(fitGroups) must divide the \(world.size) ranks")
             }
-            // Contiguous ranks form a group; group g trains and sweeps fits g + 1, g + 1 + G, ...
-            let group = world.rank * fitGroups / world.size
-            let groupWorld = fitGroups == 1 ? world : try world.split(color: group, key: world.rank)
-            let space = groupWorld.isRoot ? try LabelledSpace(contentsOf: oracle) : nil
+            let groups = try FitGroups(splitting: world, fitCount: fits, groupCount: fitGroups)
+            let space = groups.ranks.isRoot ? try LabelledSpace(contentsOf: oracle) : nil
             let runURL = URL(fileURLWithPath: runDirectory ?? "runs/fits-\(model.rawValue)")
             let logger = Logger(label: "matgan-dist.sweep")
-            var results: [Double] = []  // per fit swept by this group root: the fit number, then the metrics' values
-            for fit in stride(from: group + 1, through: fits, by: fitGroups) {
-                let world = groupWorld  // the ranks of this fit
+            var swept: [(fit: Int, metrics: ClassMetrics)] = []  // on the group's first rank
+            for fit in groups.fits {
+                let world = groups.ranks  // the ranks of this fit
                 var configuration = ElpasoliteConfiguration.defaults(
                     for: model, stop: steps.map { StopCondition(maximumSteps: $0) })
                 configuration.seed = seed + UInt64(fit - 1)
@@ -151,13 +149,11 @@ struct ElpasoliteSweepCommand: ParsableCommand {
                 }
                 if let metrics = try sweep(checkpoint: session.checkpointPath, seed: configuration.seed,
                                            prefix: "\(prefix)-fit-\(fit)", space: space, world: world) {
-                    results += [Double(fit)] + metrics.values
+                    swept.append((fit, metrics))
                 }
             }
-            guard let gathered = try world.gatherv(results, root: 0)?.values else { return }
-            let width = 1 + ClassMetrics.valueCount
-            let byFit = stride(from: 0, to: gathered.count, by: width).map { gathered[$0 ..< $0 + width] }.sorted { $0.first! < $1.first! }
-            let table = ElpasoliteFitTable(model: model.rawValue, fits: byFit.map { ClassMetrics(values: $0.dropFirst()) })
+            guard let byFit = try groups.gatherMetrics(swept) else { return }
+            let table = ElpasoliteFitTable(model: model.rawValue, fits: byFit.map(\.metrics))
             try table.csv.write(toFile: prefix + "-fits.csv", atomically: true, encoding: .utf8)
             print(table.markdown, terminator: "")
             print("wrote \(prefix)-fits.csv")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BLAS
 import Chemistry
+import Datasets
 import Distributed
 import Foundation
 import HDF5

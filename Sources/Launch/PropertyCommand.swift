@@ -1,12 +1,9 @@
 import ArgumentParser
-import Chemistry
 import Datasets
 import Distributed
 import Foundation
 import HDF5
-import NeuralNet
 import Property
-import Random
 
 extension PropertyModel.Kind: ExpressibleByArgument {}
 
@@ -88,8 +85,8 @@ struct PropertyTrain: ParsableCommand {
 
     @Option(name: .customLong("hidden-widths"), help: ArgumentHelp(
         "elemnet: hidden layers, e.g. 1024x4,512x3,256x3,128x3,64x2,32 or 'paper' (default: compact 512x2,256x2,128,64,32).",
-        valueName: "spec"))
-    var hiddenWidths: String?
+        valueName: "spec"), transform: HiddenWidths.parse)
+    var hiddenWidths: HiddenWidths?
 
     @Option(name: [.short, .long], help: ArgumentHelp("Model file to write (HDF5).", valueName: "file"))
     var output: String
@@ -109,23 +106,6 @@ struct PropertyTrain: ParsableCommand {
             throw ValidationError("--learning-rate and --subsample are not rf options")
         }
         if model == .gradientBoosting, maxFeatures != nil { throw ValidationError("--max-features is an rf option") }
-        if let hiddenWidths { _ = try Self.parseWidths(hiddenWidths) }
-    }
-
-    /// `1024x4,512x3,32` -> [1024, 1024, 1024, 1024, 512, 512, 512, 32]; `paper` -> ElemNet's.
-    static func parseWidths(_ spec: String) throws -> [Int] {
-        if spec == "paper" { return ElemNetParameters.paperHiddenWidths }
-        var widths: [Int] = []
-        for part in spec.split(separator: ",") {
-            let pieces = part.split(separator: "x")
-            guard (1...2).contains(pieces.count), let width = Int(pieces[0]), width > 0,
-                  let repeats = pieces.count == 2 ? Int(pieces[1]) : 1, repeats > 0 else {
-                throw ValidationError("--hidden-widths: '\(part)' is not WIDTH or WIDTHxCOUNT (positive integers)")
-            }
-            widths += Array(repeating: width, count: repeats)
-        }
-        guard !widths.isEmpty else { throw ValidationError("--hidden-widths: no layers in '\(spec)'") }
-        return widths
     }
 
     func run() throws {
@@ -134,11 +114,8 @@ struct PropertyTrain: ParsableCommand {
             let log: (String) -> Void = { if world.isRoot { print($0); fflush(nil) } }
             let path = try resolveDataFile(data, dataOptions)
             let labelled = try LabelledCompositions(file: path, target: target)
-            let (trainRows, testRows) = split(labelled)
-            guard !trainRows.isEmpty, !testRows.isEmpty else {
-                throw PropertyError("\(path): the split leaves \(trainRows.count) training and \(testRows.count) hold-out rows; "
-                                    + "both must be non-empty (a split column needs train and test rows)")
-            }
+            let split = try HoldoutSplit(labelled, testFraction: testFraction, groupByFormula: groupByFormula, seed: seed)
+            let trainRows = split.trainingRows, testRows = split.holdoutRows
             log("\(path): \(labelled.compositions.count) rows (\(trainRows.count) train, \(testRows.count) hold-out"
                 + (labelled.validationRowsSkipped > 0 ? ", \(labelled.validationRowsSkipped) val rows skipped" : "")
                 + "), target \(labelled.target), \(world.size) rank(s)")
@@ -203,7 +180,7 @@ struct PropertyTrain: ParsableCommand {
                 if let epochs { parameters.epochs = epochs }
                 if let batchSize { parameters.batchSize = batchSize }
                 if let learningRate { parameters.learningRate = learningRate }
-                if let hiddenWidths { parameters.hiddenWidths = try Self.parseWidths(hiddenWidths) }
+                if let hiddenWidths { parameters.hiddenWidths = hiddenWidths.widths }
                 provenance["epochs"] = .int64(Int64(parameters.epochs))
                 provenance["batch_size"] = .int64(Int64(parameters.batchSize))
                 provenance["learning_rate"] = .double(parameters.learningRate)
@@ -231,35 +208,6 @@ struct PropertyTrain: ParsableCommand {
                 print("wrote \(output)")
             }
         }
-    }
-
-    /// Training and hold-out row indices: the file's split, else a seeded permutation whose
-    /// first `testFraction` of rows (or, grouped, of distinct reduced formulas) is held out.
-    private func split(_ labelled: LabelledCompositions) -> (train: [Int], test: [Int]) {
-        let count = labelled.compositions.count
-        if let holdout = labelled.isHoldout {
-            return (holdout.indices.filter { !holdout[$0] }, holdout.indices.filter { holdout[$0] })
-        }
-        // Group g of row r: the row itself, or the first-seen index of its reduced formula.
-        var groupOfRow = Array(0..<count)
-        var groupCount = count
-        if groupByFormula {
-            var groups: [Composition: Int] = [:]
-            for (row, composition) in labelled.compositions.enumerated() {
-                let reduced = composition.reduced
-                if let group = groups[reduced] {
-                    groupOfRow[row] = group
-                } else {
-                    groupOfRow[row] = groups.count
-                    groups[reduced] = groups.count
-                }
-            }
-            groupCount = groups.count
-        }
-        let order = permutation(count: groupCount, seed: derivedSeed(seed, for: .propertyHoldout), epoch: 0)
-        var isHeldOut = [Bool](repeating: false, count: groupCount)
-        for group in order.prefix(max(1, Int((testFraction * Double(groupCount)).rounded()))) { isHeldOut[group] = true }
-        return ((0..<count).filter { !isHeldOut[groupOfRow[$0]] }, (0..<count).filter { isHeldOut[groupOfRow[$0]] })
     }
 }
 
@@ -291,18 +239,14 @@ struct PropertyPredict: ParsableCommand {
             let start = Date()
             let trained = try PropertyModel(contentsOf: model)
             let magpie = trained.kind.featureSet == .magpie ? try MagpieFeaturizer(dataDirectory: try dataOptions.resolve()) : nil
-            let (sources, formulas) = try Self.readCandidates(input)
-            guard !formulas.isEmpty else {
+            let candidates = try FormulaSource(path: input)
+            guard !candidates.entries.isEmpty else {
                 throw PropertyError("\(input): no formulas to score (empty candidate set)")
             }
             // Contiguous blocks of rows per rank, gathered in rank order = row order.
-            let block = (formulas.count + world.size - 1) / world.size
-            let mine = min(formulas.count, world.rank * block) ..< min(formulas.count, (world.rank + 1) * block)
-            let compositions = try mine.map { row in
-                do { return try Composition(parsing: formulas[row]) } catch {
-                    throw PropertyError("\(input): \(sources[row].location): \(error)")
-                }
-            }
+            let count = candidates.entries.count
+            let block = (count + world.size - 1) / world.size
+            let compositions = try candidates.compositions(min(count, world.rank * block) ..< min(count, (world.rank + 1) * block))
             let predictions: [Float]
             do {
                 predictions = compositions.isEmpty ? [] : try trained.predict(compositions, magpie: magpie)
@@ -311,52 +255,12 @@ struct PropertyPredict: ParsableCommand {
             }
             guard let gathered = try world.gatherv(predictions)?.values else { return }
             var text = "index,formula,\(trained.target)\n"
-            for row in formulas.indices {
-                text += "\(sources[row].index),\(formulas[row]),\(gathered[row])\n"
+            for (entry, prediction) in zip(candidates.entries, gathered) {
+                text += "\(entry.index),\(entry.formula),\(prediction)\n"
             }
             try text.write(toFile: output, atomically: true, encoding: .utf8)
-            print("predicted \(formulas.count) rows with \(model) (\(trained.kind.rawValue), \(trained.target)) "
+            print("predicted \(count) rows with \(model) (\(trained.kind.rawValue), \(trained.target)) "
                   + "on \(world.size) rank(s) in \(seconds(since: start)); wrote \(output)")
         }
-    }
-
-    /// Where a candidate came from: its index in the output and its location for messages.
-    struct CandidateSource {
-        let index: Int
-        let location: String
-    }
-
-    /// The candidate formulas of `path` with their sources.
-    static func readCandidates(_ path: String) throws -> ([CandidateSource], [String]) {
-        let bytes = try DataFile.read(path)
-        if bytes.starts(with: [0x89, 0x48, 0x44, 0x46]) {
-            let file = try File.open(path)
-            let dataset = file.contains("samples/formula") ? "samples/formula" : PreparedFile.formula
-            guard file.contains(dataset) else {
-                throw PropertyError("\(path): an HDF5 file without /samples/formula (generate) or /formula (prepare)")
-            }
-            var sources: [CandidateSource] = [], formulas: [String] = []
-            for (index, formula) in try file.readStrings(dataset).enumerated() where !formula.isEmpty {
-                sources.append(CandidateSource(index: index, location: "/\(dataset) row \(index)"))
-                formulas.append(formula)
-            }
-            return (sources, formulas)
-        }
-        let text = String(decoding: bytes, as: UTF8.self)
-        let firstLine = text.prefix { $0 != "\n" && $0 != "\r\n" }.trimmingCharacters(in: .whitespaces)
-        if firstLine.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }).contains("formula") {
-            let table = try CSVTable(file: path, bytes: bytes)
-            let column = try table.columnIndex("formula")
-            return (table.rows.enumerated().map { CandidateSource(index: $0.offset, location: "line \($0.element.line)") },
-                    table.rows.map { $0.fields[column].trimmingCharacters(in: .whitespaces) })
-        }
-        var sources: [CandidateSource] = [], formulas: [String] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let formula = line.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !formula.isEmpty else { continue }
-            sources.append(CandidateSource(index: formulas.count, location: "line \(number + 1)"))
-            formulas.append(formula)
-        }
-        return (sources, formulas)
     }
 }

@@ -27,7 +27,7 @@ public struct LabelledCompositions: Sendable {
         let bytes = try DataFile.read(path)
         sourceFile = path
         sourceSHA256 = FileDigest.sha256(of: bytes)
-        if bytes.starts(with: [0x89, 0x48, 0x44, 0x46]) {
+        if DataFile.isHDF5(bytes) {
             let file = try File.open(path)
             guard let stored = try file.attribute("target_column").stringValue,
                   try file.attribute("format").stringValue == PreparedFile.format else {

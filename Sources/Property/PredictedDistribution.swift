@@ -129,8 +129,8 @@ public enum CompositionSets {
         while kept < count {
             let block = round * world.size + world.rank
             guard round * world.size * randomBlock < maximumCandidates else {
-                throw CompositionSetError(message: "only \(kept) of \(count) random compositions passed the filters "
-                                          + "in \(maximumCandidates) candidates; ask for fewer or relax the filters")
+                throw PropertyError("only \(kept) of \(count) random compositions passed the filters "
+                                    + "in \(maximumCandidates) candidates; ask for fewer or relax the filters")
             }
             let found = (block * randomBlock ..< (block + 1) * randomBlock).map(sampler.candidate).filter(keep)
             let counts = try world.allgather(Int64(found.count))
@@ -141,10 +141,4 @@ public enum CompositionSets {
         }
         return mine
     }
-}
-
-/// A composition set that cannot be built.
-public struct CompositionSetError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
 }

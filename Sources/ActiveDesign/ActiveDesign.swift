@@ -31,7 +31,7 @@ public struct ActiveDesignConfiguration: Sendable {
 }
 
 /// A labelled composition of the starting set or an acquired suggestion.
-public struct LabelledComposition: Sendable, Equatable {
+public struct LabeledComposition: Sendable, Equatable {
     public var composition: Composition
     public var target: Double
 
@@ -79,7 +79,7 @@ public struct ActiveDesignResult: Sendable {
 
     /// Distinct decodable acquired compositions not in the starting set, with their oracle
     /// values (first occurrence), in acquisition order.
-    public var newLabelledRows: [LabelledComposition]
+    public var newLabeledRows: [LabeledComposition]
 }
 
 /// Active generative design (docs/active-design.md, "Bayesian optimisation"): Bayesian optimisation
@@ -97,10 +97,10 @@ public final class ActiveDesign {
     public let autoencoder: ActiveAutoencoder
     /// Scores decoded compositions (every rank calls it with the same compositions).
     public let oracle: ([Composition]) throws -> [Double]
-    public let start: [LabelledComposition]
+    public let start: [LabeledComposition]
     public let logger: Logger
 
-    public init(configuration: ActiveDesignConfiguration, autoencoder: ActiveAutoencoder, start: [LabelledComposition],
+    public init(configuration: ActiveDesignConfiguration, autoencoder: ActiveAutoencoder, start: [LabeledComposition],
                 oracle: @escaping ([Composition]) throws -> [Double], logger: Logger) throws {
         guard start.count >= 2 else {
             throw ActiveDesignError("the starting set has \(start.count) rows; the Gaussian process needs at least 2")
@@ -129,7 +129,7 @@ public final class ActiveDesign {
         var kernel = Matern52Kernel(amplitude: 1, lengthScale: 1)
         var iterations: [ActiveIteration] = []
         var acquired: [AcquiredRow] = []
-        var newRows: [LabelledComposition] = []
+        var newRows: [LabeledComposition] = []
         var seenNew = Set<Composition>()
         var (decodable, valid, above) = (0, 0, 0)
         var best = -Double.infinity
@@ -169,7 +169,7 @@ public final class ActiveDesign {
                 decodable += 1
                 if isValid { valid += 1 }
                 if !known.contains(composition), seenNew.insert(composition).inserted {
-                    newRows.append(LabelledComposition(composition: composition, target: target))
+                    newRows.append(LabeledComposition(composition: composition, target: target))
                     if target > configuration.threshold { above += 1 }
                 }
             }
@@ -183,7 +183,7 @@ public final class ActiveDesign {
             logger.info("iteration \(iteration): \(counts), \(gp)")
             iteration += 1
         }
-        return ActiveDesignResult(configuration: configuration, iterations: iterations, acquired: acquired, newLabelledRows: newRows)
+        return ActiveDesignResult(configuration: configuration, iterations: iterations, acquired: acquired, newLabeledRows: newRows)
     }
 }
 

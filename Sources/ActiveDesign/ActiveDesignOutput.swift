@@ -29,7 +29,7 @@ extension ActiveDesignResult {
     public func svg(title: String) -> String {
         func curve(_ value: (ActiveIteration) -> Int) -> [Double] { [0] + iterations.map { Double(value($0)) } }
         let thresholdName = "new, > " + String(format: "%g", configuration.threshold)
-        let series: [(name: String, colour: String, values: [Double])] = [
+        let series: [(name: String, color: String, values: [Double])] = [
             ("decodable", "#1f77b4", curve(\.decodable)),
             ("SMACT valid", "#2ca02c", curve(\.valid)),
             (thresholdName, "#d62728", curve(\.aboveThreshold)),
@@ -64,11 +64,11 @@ public struct KappaSweep: Sendable {
 
     /// The discoveries curves, one per kappa.
     public func svg(title: String) -> String {
-        let colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
-        var series: [(name: String, colour: String, values: [Double])] = []
+        let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+        var series: [(name: String, color: String, values: [Double])] = []
         for (index, (kappa, result)) in zip(kappas, results).enumerated() {
             let values: [Double] = [0] + result.iterations.map { Double($0.aboveThreshold) }
-            series.append(("kappa " + String(format: "%g", kappa), colours[index % colours.count], values))
+            series.append(("kappa " + String(format: "%g", kappa), colors[index % colors.count], values))
         }
         return LinePlot(title: title, xLabel: "iteration", yLabel: "discoveries (cumulative)",
                         x: (0...iterationCount).map(Double.init), series: series).svg

@@ -33,8 +33,8 @@ public struct ScreeningStudy {
 
     /// Trains the baseline on `start` and the retrained model on `start + acquired`, and scores
     /// both on `test` (true labels). Collective.
-    public func trainModels(start: [LabelledComposition], acquired: [LabelledComposition],
-                            test: [LabelledComposition]) throws -> Models {
+    public func trainModels(start: [LabeledComposition], acquired: [LabeledComposition],
+                            test: [LabeledComposition]) throws -> Models {
         guard !test.isEmpty else { throw ActiveDesignError("the external test set is empty") }
         let baseline = try fit(start)
         let retrained = try fit(start + acquired)
@@ -45,7 +45,7 @@ public struct ScreeningStudy {
                       retrainedMetrics: RegressionMetrics(predictions: retrained.predict(testFeatures), targets: truth))
     }
 
-    private func fit(_ rows: [LabelledComposition]) throws -> TreeEnsemble {
+    private func fit(_ rows: [LabeledComposition]) throws -> TreeEnsemble {
         try RandomForest.fit(features: magpie.features(of: rows.map(\.composition)), targets: rows.map { Float($0.target) },
                              parameters: forest, world: world)
     }

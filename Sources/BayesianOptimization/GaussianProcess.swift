@@ -95,12 +95,12 @@ public final class GaussianProcess {
         self.targets = targets
         self.kernel = kernel
         self.noise = noise
-        let (mean, scale) = Self.normalisation(targets)
+        let (mean, scale) = Self.normalization(targets)
         (targetMean, targetScale) = (mean, scale)
-        let normalised = targets.map { ($0 - mean) / scale }
+        let normalized = targets.map { ($0 - mean) / scale }
         let (norms, distances) = Self.pairwiseSquaredDistances(inputs, dimension: dimension)
         inputNorms = norms
-        guard let evaluation = MarginalLikelihood(squaredDistances: distances, targets: normalised, noise: noise)
+        guard let evaluation = MarginalLikelihood(squaredDistances: distances, targets: normalized, noise: noise)
             .evaluate(kernel, gradient: false) else {
             throw GaussianProcessError(message: "Gaussian process: the covariance matrix of \(targets.count) points is not positive "
                                        + "definite (amplitude \(kernel.amplitude), length scale \(kernel.lengthScale), noise \(noise))")
@@ -123,7 +123,7 @@ public final class GaussianProcess {
     }
 
     /// Mean and population standard deviation (1 when the targets are all equal).
-    static func normalisation(_ targets: [Double]) -> (mean: Double, scale: Double) {
+    static func normalization(_ targets: [Double]) -> (mean: Double, scale: Double) {
         let mean = targets.reduce(0, +) / Double(targets.count)
         let variance = targets.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(targets.count)
         return (mean, variance > 0 ? variance.squareRoot() : 1)
@@ -144,7 +144,7 @@ public final class GaussianProcess {
         let m = points.count / dimension
         guard m > 0 else { return Posterior(mean: [], standardDeviation: []) }
         var (covariance, _) = crossCovariance(points.baseAddress!, count: m)
-        let mean = normalisedMean(covariance, points: m)
+        let mean = normalizedMean(covariance, points: m)
         covariance.withUnsafeMutableBufferPointer { cholesky.solveLower($0.baseAddress!, columns: m) }
         let deviation = posteriorVariance(solvedCovariance: covariance, points: m).map { $0.squareRoot() * targetScale }
         return Posterior(mean: mean.map { targetMean + targetScale * $0 }, standardDeviation: deviation)
@@ -166,7 +166,7 @@ public final class GaussianProcess {
     }
 
     /// `K(X, P)ᵀ K⁻¹ y` in normalised units.
-    private func normalisedMean(_ covariance: [Double], points m: Int) -> [Double] {
+    private func normalizedMean(_ covariance: [Double], points m: Int) -> [Double] {
         var mean = [Double](repeating: 0, count: m)
         cblas_dgemv(CblasColMajor, CblasTrans, Int32(count), Int32(m), 1, covariance, Int32(count),
                     weights, 1, 0, &mean, 1)
@@ -181,7 +181,7 @@ public final class GaussianProcess {
     public func predictWithGradient(_ points: [Double]) -> PosteriorWithGradient {
         let m = points.count / dimension, n = count, d = dimension
         var (covariance, distances) = points.withUnsafeBufferPointer { crossCovariance($0.baseAddress!, count: m) }
-        let mean = normalisedMean(covariance, points: m)
+        let mean = normalizedMean(covariance, points: m)
         covariance.withUnsafeMutableBufferPointer { cholesky.solveLower($0.baseAddress!, columns: m) }
         let variance = posteriorVariance(solvedCovariance: covariance, points: m)
         covariance.withUnsafeMutableBufferPointer { cholesky.solveUpper($0.baseAddress!, columns: m) }
@@ -224,7 +224,7 @@ public final class GaussianProcess {
     public func jointPosterior(_ points: [Double]) -> (mean: [Double], covariance: [Double]) {
         let m = points.count / dimension
         var (cross, _) = points.withUnsafeBufferPointer { crossCovariance($0.baseAddress!, count: m) }
-        let mean = normalisedMean(cross, points: m)
+        let mean = normalizedMean(cross, points: m)
         cross.withUnsafeMutableBufferPointer { cholesky.solveLower($0.baseAddress!, columns: m) }
         let norms = squaredNorms(points, dimension: dimension)
         var covariance = points.withUnsafeBufferPointer { p in

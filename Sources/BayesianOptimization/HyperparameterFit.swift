@@ -36,7 +36,7 @@ extension GaussianProcess {
             throw GaussianProcessError(message: "Gaussian process: \(inputs.count) input values do not make "
                                        + "\(targets.count) points of dimension \(dimension)")
         }
-        let (mean, scale) = normalisation(targets)
+        let (mean, scale) = normalization(targets)
         let (_, distances) = pairwiseSquaredDistances(inputs, dimension: dimension)
         let likelihood = MarginalLikelihood(squaredDistances: distances, targets: targets.map { ($0 - mean) / scale }, noise: noise)
         let lower = [log(search.amplitudeRange.lowerBound), log(search.lengthScaleRange.lowerBound)]

@@ -28,7 +28,7 @@ public struct OracleTimings: Sendable {
     /// The final fit on all training rows and the hold-out predictions (rank 0).
     public var fit: Double
     /// Labelling the whole space: every rank its slice, gathered on rank 0.
-    public var labelling: Double
+    public var labeling: Double
 }
 
 /// Trains the kernel ridge oracle on the DFT set and labels all 1,974,024 tuples.
@@ -88,25 +88,25 @@ public enum ElpasoliteOracle {
         try communicator.barrier()
         clock = Date()
         let slice = TupleSpace.slice(rank: communicator.rank, size: communicator.size)
-        let energies = SpaceLabeller(model: model).energies(for: slice)
+        let energies = SpaceLabeler(model: model).energies(for: slice)
         let classes = energies.map { UInt8(dataSet.classes.index(ofEnergy: Double($0)) + 1) }
         let gatheredEnergies = try communicator.gatherv(energies)
         let gatheredClasses = try communicator.gatherv(classes)
         guard let gatheredEnergies, let gatheredClasses else { return nil }
-        let labellingSeconds = Date().timeIntervalSince(clock)
+        let labelingSeconds = Date().timeIntervalSince(clock)
         log(String(format: "labelled %d tuples on %d rank(s) in %.2f s", gatheredEnergies.values.count,
-                   communicator.size, labellingSeconds))
+                   communicator.size, labelingSeconds))
 
-        var membership = [UInt8](repeating: LabelledSpace.Membership.unlabelled.rawValue, count: Elpasolite.tupleCount)
-        for (rows, kind) in [(split.trainingRows, LabelledSpace.Membership.oracleTraining),
-                             (split.testRows, LabelledSpace.Membership.oracleTest)] {
+        var membership = [UInt8](repeating: LabeledSpace.Membership.unlabeled.rawValue, count: Elpasolite.tupleCount)
+        for (rows, kind) in [(split.trainingRows, LabeledSpace.Membership.oracleTraining),
+                             (split.testRows, LabeledSpace.Membership.oracleTest)] {
             for row in rows {
                 let compound = records[row].compound
                 membership[compound.index] = kind.rawValue
                 membership[compound.swappingAB.index] = kind.rawValue
             }
         }
-        let space = try LabelledSpace(energies: gatheredEnergies.values, classes: gatheredClasses.values,
+        let space = try LabeledSpace(energies: gatheredEnergies.values, classes: gatheredClasses.values,
                                       membership: membership, energyClasses: dataSet.classes)
         let contents = OracleFile.Contents(
             space: space, model: model, trainingEnergies: trainingEnergies, testCompounds: testCompounds,
@@ -114,6 +114,6 @@ public enum ElpasoliteOracle {
             crossValidation: result, foldCount: split.foldCount, splitSeed: configuration.seed, dataSet: dataSet,
             ranks: communicator.size)
         return (contents, OracleTimings(crossValidation: crossValidationSeconds, fit: fitSeconds,
-                                        labelling: labellingSeconds))
+                                        labeling: labelingSeconds))
     }
 }

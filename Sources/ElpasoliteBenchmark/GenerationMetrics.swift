@@ -71,7 +71,7 @@ public struct ClassMetrics: Sendable, Equatable {
     /// The metrics of the distinct generated tuples `unique` for class `requestedClass`;
     /// the distance compares their element distribution per site with `reference` (usually
     /// the training compounds of the requested class).
-    public init(unique: TupleBitmap, requestedClass: Int, space: LabelledSpace, reference: SiteFrequencies) {
+    public init(unique: TupleBitmap, requestedClass: Int, space: LabeledSpace, reference: SiteFrequencies) {
         precondition((1...ElpasoliteEnergyClasses.count).contains(requestedClass),
                      "requested class \(requestedClass) outside 1...\(ElpasoliteEnergyClasses.count)")
         let neighbours = [requestedClass - 1, requestedClass + 1].filter { (1...ElpasoliteEnergyClasses.count).contains($0) }
@@ -154,7 +154,7 @@ public struct DiscoveryCurve: Sendable {
     }
 
     /// Records the point after `samples` valid samples whose distinct tuples are `unique`.
-    public mutating func record(samples: Int, unique: TupleBitmap, space: LabelledSpace) {
+    public mutating func record(samples: Int, unique: TupleBitmap, space: LabeledSpace) {
         let uniqueCount = unique.count
         precondition(samples >= uniqueCount, "\(samples) samples cannot hold \(uniqueCount) distinct tuples")
         var novel = unique
@@ -175,7 +175,7 @@ public struct DiscoveryCurve: Sendable {
     /// A line plot of novel, novel-in-class, repeated and rediscovered counts against samples,
     /// as a standalone SVG document.
     public func svg(title: String) -> String {
-        let series: [(name: String, colour: String, values: [Int])] = [
+        let series: [(name: String, color: String, values: [Int])] = [
             ("novel", "#1f77b4", points.map(\.novel)),
             ("novel in class \(requestedClass)", "#2ca02c", points.map(\.novelInClass)),
             ("repetitions", "#d62728", points.map(\.repetitions)),
@@ -183,6 +183,6 @@ public struct DiscoveryCurve: Sendable {
         ]
         return LinePlot(title: title, xLabel: "valid samples", yLabel: "count",
                         x: points.map { Double($0.samples) },
-                        series: series.map { ($0.name, $0.colour, $0.values.map(Double.init)) }).svg
+                        series: series.map { ($0.name, $0.color, $0.values.map(Double.init)) }).svg
     }
 }

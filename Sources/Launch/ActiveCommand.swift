@@ -15,7 +15,7 @@ struct ActiveCommand: ParsableCommand {
         abstract: "Active generative design: Gaussian-process Bayesian optimisation in an autoencoder's latent space.",
         discussion: """
             Needs a trained autoencoder (train --model active-ae), an oracle standing in for DFT \
-            (property train on all labelled data, e.g. --model rf) and the labelled prepared file \
+            (property train on all labeled data, e.g. --model rf) and the labeled prepared file \
             the loop starts from. `run` performs one loop and the screening experiments; \
             `sweep-kappa` repeats the loop for several UCB kappas.
             """,
@@ -100,19 +100,19 @@ struct ActiveSetup {
     let autoencoder: ActiveAutoencoder
     let oracle: PropertyModel
     let magpie: MagpieFeaturizer
-    let start: [LabelledComposition]
-    let test: [LabelledComposition]
+    let start: [LabeledComposition]
+    let test: [LabeledComposition]
     let outputDirectory: URL
 
     init(_ options: ActiveOptions, testSize: Int, world: Communicator) throws {
         self.world = world
         oracle = try PropertyModel(contentsOf: options.oracle)
         magpie = try MagpieFeaturizer(dataDirectory: options.dataDirectory.resolve())
-        let labelled = try LabelledCompositions(file: options.data, target: nil)
-        guard oracle.target == labelled.target else {
+        let labeled = try LabeledCompositions(file: options.data, target: nil)
+        guard oracle.target == labeled.target else {
             throw ValidationError("--oracle \(options.oracle) predicts \(oracle.target), but --data \(options.data) holds \(labelled.target)")
         }
-        guard let pools = LabelledPools(labelled) else {
+        guard let pools = LabeledPools(labeled) else {
             throw ValidationError("--data \(options.data) has no train / hold-out split; use a file written by `matgan-dist prepare`")
         }
         guard pools.training.count >= options.startSize else {
@@ -204,7 +204,7 @@ struct ActiveRun: ParsableCommand {
             forest.treeCount = trees
             forest.seed = options.seed
             let study = ScreeningStudy(magpie: setup.magpie, forest: forest, world: world)
-            let models = try study.trainModels(start: setup.start, acquired: result.newLabelledRows, test: setup.test)
+            let models = try study.trainModels(start: setup.start, acquired: result.newLabeledRows, test: setup.test)
             let screens = try generated.map {
                 try study.screen($0, models: models, oracle: setup.oracle, thresholds: screenThresholds.values)
             } ?? []

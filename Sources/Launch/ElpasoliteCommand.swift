@@ -122,7 +122,7 @@ struct ElpasoliteOracleCommand: ParsableCommand {
         lines.append(String(format: "  classes 4+6: %.1f %% [paper 39.9 %%]", Double(sizes[3] + sizes[5]) / total * 100))
         lines.append(String(format: "timings: cross-validation %.1f s, final fit %.1f s, labelling %.2f s "
                             + "(%d tuples, %d rank(s)), write %.2f s, total %.1f s",
-                            timings.crossValidation, timings.fit, timings.labelling, Elpasolite.tupleCount,
+                            timings.crossValidation, timings.fit, timings.labeling, Elpasolite.tupleCount,
                             contents.ranks, writeSeconds, totalSeconds))
         lines.append("wrote \(output)")
         return lines.joined(separator: "\n")
@@ -137,7 +137,7 @@ struct ElpasolitePredictCommand: ParsableCommand {
         discussion: """
             Reads lines of four element symbols A,B,C,D (sites of ABC2D6; a header line A,B,C,D, \
             blank lines and # comments are skipped) and prints A,B,C,D,e_form_ev_per_atom,class \
-            from the labelled space of an oracle file (class 1 = most stable). Rows with a symbol \
+            from the labeled space of an oracle file (class 1 = most stable). Rows with a symbol \
             outside the 39 elements or a repeated element are reported on standard error, one \
             message per row, and make the exit status 1.
             """)
@@ -155,7 +155,7 @@ struct ElpasolitePredictCommand: ParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        let space = try LabelledSpace(contentsOf: oracle)
+        let space = try LabeledSpace(contentsOf: oracle)
         print("A,B,C,D,e_form_ev_per_atom,class")
         var rejected = 0
         for row in rows {
@@ -187,7 +187,7 @@ struct ElpasoliteEvaluateCommand: ParsableCommand {
             samples. The ranks parse contiguous blocks of lines; distinct tuples are counted \
             with one bitmap per rank merged by a bitwise-or allreduce at each of \
             --curve-points checkpoints. Rank 0 compares the distinct valid tuples with the \
-            oracle's labelled space: precision and coverage of --class and of its neighbours, \
+            oracle's labeled space: precision and coverage of --class and of its neighbours, \
             and the per-site Jensen-Shannon distance to the DFT tuples (with A/B swaps) the \
             oracle puts in that class. Writes PREFIX-metrics.csv, PREFIX-curve.csv and \
             PREFIX-curve.svg.
@@ -229,7 +229,7 @@ struct ElpasoliteEvaluateCommand: ParsableCommand {
                 if case .compound(_, let compound) = CompoundList.parse(line, file: input) { samples.append(compound.index) }
             }
             let invalid = try world.allreduce(Int64(block.count - samples.count), .sum)
-            let space = world.isRoot ? try LabelledSpace(contentsOf: oracle) : nil
+            let space = world.isRoot ? try LabeledSpace(contentsOf: oracle) : nil
             var curve = DiscoveryCurve(requestedClass: requestedClass)
             let unique = try DistributedDiscovery.merge(localSamples: samples, checkpoints: curvePoints, communicator: world) {
                 if let space { curve.record(samples: $0, unique: $1, space: space) }

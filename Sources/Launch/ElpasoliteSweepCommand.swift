@@ -20,7 +20,7 @@ struct ElpasoliteSweepCommand: ParsableCommand {
             (period, group) pair that is no element, or a repeated element) are counted \
             separately. Samples are never stored: each rank keeps one bitmap of the 1,974,024 \
             tuples, merged with a bitwise-or allreduce at each of --curve-points points. Rank 0 \
-            computes the metrics of the distinct valid tuples against the oracle's labelled space \
+            computes the metrics of the distinct valid tuples against the oracle's labeled space \
             (as `elpasolite evaluate`), plus the precision over all valid samples with repeats \
             (each rank counts its accepted samples per class), and writes PREFIX-metrics.csv, \
             PREFIX-curve.csv and PREFIX-curve.svg.
@@ -82,6 +82,9 @@ struct ElpasoliteSweepCommand: ParsableCommand {
     @Option(name: .customLong("run-dir"), help: ArgumentHelp("With --fits: directory of the fits' runs (runs/fits-MODEL).", valueName: "dir"))
     var runDirectory: String?
 
+    @Flag(help: "With --fits: train fits afresh in run directories that already hold checkpoints, deleting them.")
+    var overwrite = false
+
     func validate() throws {
         guard (1...ElpasoliteEnergyClasses.count).contains(requestedClass) else {
             throw ValidationError("--class \(requestedClass): classes are 1 ... \(ElpasoliteEnergyClasses.count)")
@@ -93,8 +96,8 @@ struct ElpasoliteSweepCommand: ParsableCommand {
         case (nil, nil): throw ValidationError("give --checkpoint (sweep one trained model) or --fits K (train and sweep K models)")
         case (.some, .some): throw ValidationError("--checkpoint and --fits exclude each other")
         case (.some, nil):
-            if model != nil || data != nil || steps != nil || runDirectory != nil || trainFraction != 1 || fitGroups != 1 {
-                throw ValidationError("--model, --data, --steps, --train-fraction, --fit-groups and --run-dir go with --fits only")
+            if model != nil || data != nil || steps != nil || runDirectory != nil || trainFraction != 1 || fitGroups != 1 || overwrite {
+                throw ValidationError("--model, --data, --steps, --train-fraction, --fit-groups, --run-dir and --overwrite go with --fits only")
             }
         case (nil, .some(let fits)):
             guard fits >= 1 else { throw ValidationError("--fits \(fits): need at least 1") }
@@ -114,7 +117,7 @@ struct ElpasoliteSweepCommand: ParsableCommand {
         try world.abortingOnError {
             let prefix = outputPrefix ?? "elpasolite-sweep-class\(requestedClass)"
             if let checkpoint {
-                let space = world.isRoot ? try LabelledSpace(contentsOf: oracle) : nil
+                let space = world.isRoot ? try LabeledSpace(contentsOf: oracle) : nil
                 try sweep(checkpoint: checkpoint, seed: seed, prefix: prefix, space: space, world: world)
                 return
             }
@@ -123,7 +126,7 @@ struct ElpasoliteSweepCommand: ParsableCommand {
                 throw ValidationError("--fit-groups \(fitGroups) must divide the \(world.size) ranks")
             }
             let groups = try FitGroups(splitting: world, fitCount: fits, groupCount: fitGroups)
-            let space = groups.ranks.isRoot ? try LabelledSpace(contentsOf: oracle) : nil
+            let space = groups.ranks.isRoot ? try LabeledSpace(contentsOf: oracle) : nil
             let runURL = URL(fileURLWithPath: runDirectory ?? "runs/fits-\(model.rawValue)")
             let logger = Logger(label: "matgan-dist.sweep")
             var swept: [(fit: Int, metrics: ClassMetrics)] = []  // on the group's first rank
@@ -140,7 +143,7 @@ struct ElpasoliteSweepCommand: ParsableCommand {
                     configuration: configuration,
                     data: try ElpasoliteTrainingSet(path: data, trainFraction: configuration.trainFraction, seed: configuration.seed),
                     world: world)
-                try session.start(run, policy: .fresh)
+                try session.start(run, policy: overwrite ? .overwrite : .fresh)
                 let summary = try session.train(run)
                 try world.barrier()
                 if world.isRoot {
@@ -163,7 +166,7 @@ struct ElpasoliteSweepCommand: ParsableCommand {
     /// Sweeps one checkpoint over all ranks; rank 0 writes the outputs, prints a report and
     /// returns the metrics (`nil` on the other ranks). Collective.
     @discardableResult
-    private func sweep(checkpoint: String, seed: UInt64, prefix: String, space: LabelledSpace?,
+    private func sweep(checkpoint: String, seed: UInt64, prefix: String, space: LabeledSpace?,
                        world: Communicator) throws -> ClassMetrics? {
         let started = Date()
         let source = try ElpasoliteSampleSource(checkpoint: checkpoint, blockRows: ElpasoliteSweep.blockSize, beta: beta)
@@ -213,7 +216,7 @@ struct ElpasoliteOutputs {
     /// The DFT tuples of the requested class, the JS distance's reference.
     let referenceCount: Int
 
-    init(requestedClass: Int, unique: TupleBitmap, space: LabelledSpace, prefix: String) {
+    init(requestedClass: Int, unique: TupleBitmap, space: LabeledSpace, prefix: String) {
         var referenceSet = space.dataSetBitmap
         referenceSet.formIntersection(space.classBitmaps[requestedClass - 1])
         metrics = ClassMetrics(unique: unique, requestedClass: requestedClass, space: space, reference: SiteFrequencies(referenceSet))

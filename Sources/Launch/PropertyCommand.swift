@@ -113,28 +113,28 @@ struct PropertyTrain: ParsableCommand {
         try world.abortingOnError {
             let log: (String) -> Void = { if world.isRoot { print($0); fflush(nil) } }
             let path = try resolveDataFile(data, dataOptions)
-            let labelled = try LabelledCompositions(file: path, target: target)
-            let split = try HoldoutSplit(labelled, testFraction: testFraction, groupByFormula: groupByFormula, seed: seed)
+            let labeled = try LabeledCompositions(file: path, target: target)
+            let split = try HoldoutSplit(labeled, testFraction: testFraction, groupByFormula: groupByFormula, seed: seed)
             let trainRows = split.trainingRows, testRows = split.holdoutRows
             log("\(path): \(labelled.compositions.count) rows (\(trainRows.count) train, \(testRows.count) hold-out"
-                + (labelled.validationRowsSkipped > 0 ? ", \(labelled.validationRowsSkipped) val rows skipped" : "")
+                + (labeled.validationRowsSkipped > 0 ? ", \(labelled.validationRowsSkipped) val rows skipped" : "")
                 + "), target \(labelled.target), \(world.size) rank(s)")
 
             let magpie = model.featureSet == .magpie ? try MagpieFeaturizer(dataDirectory: try dataOptions.resolve()) : nil
             let start = Date()
-            let features = try magpie.map { try $0.features(of: labelled.compositions) }
-                ?? ElementFractions.features(of: labelled.compositions)
+            let features = try magpie.map { try $0.features(of: labeled.compositions) }
+                ?? ElementFractions.features(of: labeled.compositions)
             let featureNames = magpie?.featureNames ?? ElementFractions.featureNames
             log("features: \(features.columnCount) per row in \(seconds(since: start))")
             let trainFeatures = features.selectingRows(trainRows), testFeatures = features.selectingRows(testRows)
-            let trainTargets = trainRows.map { labelled.targets[$0] }, testTargets = testRows.map { labelled.targets[$0] }
+            let trainTargets = trainRows.map { labeled.targets[$0] }, testTargets = testRows.map { labeled.targets[$0] }
 
             var provenance: [String: AttributeValue] = [
-                "training_file": .string(path), "training_sha256": .string(labelled.sourceSHA256),
+                "training_file": .string(path), "training_sha256": .string(labeled.sourceSHA256),
                 "train_rows": .int64(Int64(trainRows.count)), "holdout_rows": .int64(Int64(testRows.count)),
                 "seed": .int64(Int64(bitPattern: seed)), "ranks": .int64(Int64(world.size)),
             ]
-            if labelled.isHoldout == nil {
+            if labeled.isHoldout == nil {
                 provenance["test_fraction"] = .double(testFraction)
                 provenance["holdout_grouped_by_formula"] = .int64(groupByFormula ? 1 : 0)
             }
@@ -193,13 +193,13 @@ struct PropertyTrain: ParsableCommand {
             }
             let trainSeconds = Date().timeIntervalSince(trainStart)
             provenance["train_seconds"] = .double(trainSeconds)
-            var trained = try PropertyModel(kind: model, target: labelled.target, featureNames: featureNames,
+            var trained = try PropertyModel(kind: model, target: labeled.target, featureNames: featureNames,
                                             regressor: regressor, provenance: provenance)
             let metrics = RegressionMetrics(predictions: try trained.predict(testFeatures), targets: testTargets)
             provenance["holdout_r2"] = .double(metrics.r2)
             provenance["holdout_mae"] = .double(metrics.mae)
             provenance["holdout_rmse"] = .double(metrics.rmse)
-            trained = try PropertyModel(kind: model, target: labelled.target, featureNames: featureNames,
+            trained = try PropertyModel(kind: model, target: labeled.target, featureNames: featureNames,
                                         regressor: regressor, provenance: provenance)
             log("trained \(model.rawValue) in \(String(format: "%.1f", trainSeconds)) s on \(world.size) rank(s)")
             log("hold-out: \(metrics)")

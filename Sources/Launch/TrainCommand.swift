@@ -157,7 +157,7 @@ struct TrainCommand: ParsableCommand {
 
             active-ae is active generative design's autoencoder: MatGAN's autoencoder networks \
             on 87 x 8 matrices (the 85 elements plus He and Kr, built from the prepared file's \
-            formulas at load time), binary cross-entropy, batch 128, He initialisation.
+            formulas at load time), binary cross-entropy, batch 128, He initialization.
 
             The elpasolite models (Türk et al.) train on `prepare --preset elpasolite` output \
             (its training split; prepare with --holdout-fraction 0 for the paper's 21,112 rows) \

@@ -8,10 +8,10 @@ public struct LinePlot {
     public let xLabel: String
     public let yLabel: String
     public let x: [Double]
-    public let series: [(name: String, colour: String, values: [Double])]
+    public let series: [(name: String, color: String, values: [Double])]
 
     /// A plot of each series' `values` (one per `x`) with its stroke `colour` (any SVG colour).
-    public init(title: String, xLabel: String, yLabel: String, x: [Double], series: [(name: String, colour: String, values: [Double])]) {
+    public init(title: String, xLabel: String, yLabel: String, x: [Double], series: [(name: String, color: String, values: [Double])]) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel

@@ -131,7 +131,7 @@ public enum ElemNet {
         let mean = targets.reduce(0.0) { $0 + Double($1) } / Double(rowCount)
         let variance = targets.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(rowCount)
         let scale = variance > 0 ? variance.squareRoot() : 1
-        let standardised = targets.map { Float((Double($0) - mean) / scale) }
+        let standardized = targets.map { Float((Double($0) - mean) / scale) }
 
         let reducer = MPIReducer(world: world)
         let localBatch = parameters.batchSize / world.size
@@ -153,7 +153,7 @@ public enum ElemNet {
                     for local in 0..<localBatch {
                         let row = order[step * parameters.batchSize + local * world.size + world.rank]
                         (batchInput.pointer + local * inputCount).update(from: x.baseAddress! + row * inputCount, count: inputCount)
-                        batchTarget.pointer[local] = standardised[row]
+                        batchTarget.pointer[local] = standardized[row]
                     }
                     let prediction = try network.forward(batchInput.pointer, batch: localBatch, mode: .training)
                     let loss = absoluteError(prediction: prediction, target: batchTarget.pointer, count: localBatch,

@@ -13,9 +13,9 @@ public struct HoldoutSplit: Sendable, Equatable {
     /// Splits `labelled`. Without a split in the file, a permutation seeded by `seed` holds out
     /// its first `testFraction` of the rows (or groups), at least one. Throws when either side
     /// is empty.
-    public init(_ labelled: LabelledCompositions, testFraction: Double, groupByFormula: Bool, seed: UInt64) throws {
-        let count = labelled.compositions.count
-        if let holdout = labelled.isHoldout {
+    public init(_ labeled: LabeledCompositions, testFraction: Double, groupByFormula: Bool, seed: UInt64) throws {
+        let count = labeled.compositions.count
+        if let holdout = labeled.isHoldout {
             trainingRows = holdout.indices.filter { !holdout[$0] }
             holdoutRows = holdout.indices.filter { holdout[$0] }
         } else {
@@ -24,7 +24,7 @@ public struct HoldoutSplit: Sendable, Equatable {
             var groupCount = count
             if groupByFormula {
                 var groups: [Composition: Int] = [:]
-                for (row, composition) in labelled.compositions.enumerated() {
+                for (row, composition) in labeled.compositions.enumerated() {
                     let reduced = composition.reduced
                     if let group = groups[reduced] {
                         groupOfRow[row] = group

@@ -92,10 +92,10 @@ public struct PredictedDistribution {
 
     /// The share of each set per bin against the bin centre.
     public func svg(title: String) -> String {
-        let colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
+        let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
         return LinePlot(title: title, xLabel: "predicted \(target)", yLabel: "share of compositions",
                         x: binStarts.map { $0 + binWidth / 2 },
-                        series: series.enumerated().map { ("\($1.name) (\($1.count))", colours[$0 % colours.count], $1.fractions) }).svg
+                        series: series.enumerated().map { ("\($1.name) (\($1.count))", colors[$0 % colors.count], $1.fractions) }).svg
     }
 }
 

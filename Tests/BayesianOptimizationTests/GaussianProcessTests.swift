@@ -17,7 +17,7 @@ final class GaussianProcessTests: XCTestCase {
 
     func testMarginalLikelihoodGradientMatchesFiniteDifferences() throws {
         let (inputs, targets) = sample()
-        let (mean, scale) = GaussianProcess.normalisation(targets)
+        let (mean, scale) = GaussianProcess.normalization(targets)
         let (_, distances) = GaussianProcess.pairwiseSquaredDistances(inputs, dimension: 3)
         let likelihood = MarginalLikelihood(squaredDistances: distances, targets: targets.map { ($0 - mean) / scale }, noise: 1e-6)
         for (amplitude, lengthScale) in [(1.0, 1.0), (0.3, 0.4), (2.5, 1.7)] {

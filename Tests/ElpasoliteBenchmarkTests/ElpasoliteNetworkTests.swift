@@ -39,7 +39,7 @@ final class ElpasoliteNetworkTests: XCTestCase {
         XCTAssertEqual(q.network.outputShape, [8])
     }
 
-    func testWeightsAreInitialisedAndBiasesAreZero() {
+    func testWeightsAreInitializedAndBiasesAreZero() {
         // PyTorch's nn.Linear default: U(±1/√fanIn); for the critic's first layer 1/√18 ≈ 0.2357.
         let gan = ElpasoliteConditionalGAN(maxBatch: 2, seed: 1)
         let store = gan.critic.store

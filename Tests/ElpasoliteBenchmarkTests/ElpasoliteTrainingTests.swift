@@ -177,7 +177,7 @@ final class ElpasoliteTrainingTests: XCTestCase {
 
         // Class 1 holds tuples 0..<10, class 2 tuples 10..<30, the rest class 3; tuple 0 is a DFT tuple.
         let count = Elpasolite.tupleCount
-        let space = try LabelledSpace(
+        let space = try LabeledSpace(
             energies: [Float](repeating: 0, count: count),
             classes: (0..<count).map { $0 < 10 ? 1 : ($0 < 30 ? 2 : 3) },
             membership: (0..<count).map { $0 == 0 ? 1 : 0 },
@@ -278,7 +278,7 @@ final class ElpasoliteTrainingTests: XCTestCase {
         let source = try ElpasoliteSampleSource(checkpoint: checkpoint, blockRows: ElpasoliteSweep.blockSize)
         let block = ElpasoliteSweep.blockSize
         var samples = [Float](repeating: 0, count: block * 8)
-        let space = try LabelledSpace(contentsOf: Self.oraclePath)
+        let space = try LabeledSpace(contentsOf: Self.oraclePath)
         var unique = TupleBitmap(), prefixUnique: [Int: Int] = [:]
         var valid = 0, invalid = 0, first = 0, inClass = 0, inNeighbours = 0
         generation: while true {
@@ -363,6 +363,13 @@ final class ElpasoliteTrainingTests: XCTestCase {
         let perFit = try (1...2).map { try String(contentsOfFile: path("fits-fit-\($0)-metrics.csv"), encoding: .utf8) }
         XCTAssertNotEqual(perFit[0], perFit[1], "fits are seeded independently")
         XCTAssertEqual(try String(contentsOfFile: path("fits-fits.csv"), encoding: .utf8).split(separator: "\n").count, 5)
+        // The fits' checkpoints are not overwritten by a second sweep unless it says so.
+        let again = try CommandRunner.run(["elpasolite", "sweep", "--fits", "1", "--model", "elpasolite-cvae", "--data", Self.dataPath,
+                                           "--steps", "1", "--class", "2", "--valid-samples", "100", "--oracle", Self.oraclePath,
+                                           "--run-dir", path("fits"), "--output-prefix", path("fits-again")])
+        XCTAssertNotEqual(again.exitCode, 0)
+        XCTAssertTrue(again.standardError.contains("already holds a checkpoint") && again.standardError.contains("--overwrite"),
+                      again.standardError)
 
         // Two groups of one rank each train and sweep one fit apiece: the table of a one-rank job.
         let fitArguments = ["elpasolite", "sweep", "--fits", "2", "--model", "elpasolite-cvae", "--data", Self.dataPath, "--steps", "2",

@@ -5,10 +5,10 @@ import XCTest
 final class MetricsTests: XCTestCase {
     /// A made-up labelled space: tuple i is in class i % 10 + 1, and tuples 0...3 form the DFT set.
     /// Classes 1...4 then hold 197,403 tuples and classes 5...10 hold 197,402.
-    private static let space: LabelledSpace = {
+    private static let space: LabeledSpace = {
         var membership = [UInt8](repeating: 0, count: Elpasolite.tupleCount)
         for index in 0...3 { membership[index] = index < 2 ? 1 : 2 }
-        return try! LabelledSpace(energies: [Float](repeating: 0, count: Elpasolite.tupleCount),
+        return try! LabeledSpace(energies: [Float](repeating: 0, count: Elpasolite.tupleCount),
                                   classes: (0..<Elpasolite.tupleCount).map { UInt8($0 % 10 + 1) },
                                   membership: membership,
                                   energyClasses: ElpasoliteEnergyClasses(lowerBound: -3, upperBound: 5))
@@ -39,7 +39,7 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(TupleBitmap.wordCount, 30_845)
     }
 
-    func testClassSizesAndDataSetOfTheLabelledSpace() {
+    func testClassSizesAndDataSetOfTheLabeledSpace() {
         XCTAssertEqual(Self.space.classSizes, [197_403, 197_403, 197_403, 197_403] + [Int](repeating: 197_402, count: 6))
         XCTAssertEqual(Self.space.dataSetBitmap, TupleBitmap(0...3))
     }

@@ -86,7 +86,7 @@ final class OracleTests: XCTestCase {
         XCTAssertTrue(run.standardOutput.contains("labelled 1974024 tuples on 2 rank(s)"), run.standardOutput)
         XCTAssertTrue(run.standardOutput.contains("hold-out MAE"), run.standardOutput)
 
-        let space = try LabelledSpace(contentsOf: output)
+        let space = try LabeledSpace(contentsOf: output)
         XCTAssertEqual(space.dataSetBitmap.count, 21_112)
         XCTAssertEqual(space.classSizes.reduce(0, +), Elpasolite.tupleCount)
         let model = try OracleFile.readModel(from: output)

@@ -14,7 +14,7 @@ import Chemistry
 /// 0.7 GFLOP for the whole space instead of 1.8e10 kernel evaluations. A slice of indices needs
 /// only the A values it spans, so a rank's work is proportional to its share. The result equals
 /// ``KernelRidgeModel/predictions(for:)`` up to rounding.
-public struct SpaceLabeller {
+public struct SpaceLabeler {
     private static let count = 39
     private static let cube = 39 * 39 * 39
 

@@ -4,7 +4,7 @@ import HDF5
 
 /// Compositions with a target value, read from a formula CSV or a `prepare` HDF5 file, with
 /// the file's own train / hold-out split when it has one.
-public struct LabelledCompositions: Sendable {
+public struct LabeledCompositions: Sendable {
     public let compositions: [Composition]
     public let targets: [Float]
     /// Per row, whether the file marks it as hold-out; nil when the file has no split.

@@ -8,11 +8,11 @@ import HDF5
 /// `Chemistry.ElpasoliteEnergyClasses`: ten equal widths over the exact DFT energy range
 /// (-3.067 ... 5.019 eV/atom), with predictions below or above the range counted in class 1
 /// or 10.
-public struct LabelledSpace: Sendable {
+public struct LabeledSpace: Sendable {
     /// Where a tuple stands relative to the DFT data set.
     public enum Membership: UInt8, Sendable {
         /// Not in the DFT set (in neither site order).
-        case unlabelled = 0
+        case unlabeled = 0
         /// In the oracle's training rows, as listed or with A and B swapped.
         case oracleTraining = 1
         /// In the oracle's hold-out rows, as listed or with A and B swapped.
@@ -54,7 +54,7 @@ public struct LabelledSpace: Sendable {
         var dataSet = TupleBitmap()
         for index in 0..<Elpasolite.tupleCount {
             bitmaps[Int(classes[index]) - 1].insert(index)
-            if membership[index] != Membership.unlabelled.rawValue { dataSet.insert(index) }
+            if membership[index] != Membership.unlabeled.rawValue { dataSet.insert(index) }
         }
         classBitmaps = bitmaps
         dataSetBitmap = dataSet
@@ -103,7 +103,7 @@ public enum OracleFile {
 
     /// Everything written besides the labelled space.
     public struct Contents {
-        public let space: LabelledSpace
+        public let space: LabeledSpace
         public let model: KernelRidgeModel
         public let trainingEnergies: [Double]
         public let testCompounds: [Elpasolite]
@@ -115,7 +115,7 @@ public enum OracleFile {
         public let dataSet: ElpasoliteDataSet
         public let ranks: Int
 
-        public init(space: LabelledSpace, model: KernelRidgeModel, trainingEnergies: [Double], testCompounds: [Elpasolite],
+        public init(space: LabeledSpace, model: KernelRidgeModel, trainingEnergies: [Double], testCompounds: [Elpasolite],
                     testEnergies: [Double], testPredictions: [Double], crossValidation: CrossValidationResult,
                     foldCount: Int, splitSeed: UInt64, dataSet: ElpasoliteDataSet, ranks: Int) {
             self.space = space
@@ -173,7 +173,7 @@ public enum OracleFile {
             ("split_seed", .int64(Int64(bitPattern: contents.splitSeed))),
             ("cv_widths", .doubleArray(grid.widths)),
             ("cv_regularisations", .doubleArray(grid.regularisations)),
-            ("class_edges", .doubleArray(LabelledSpace.edges(of: space.energyClasses))),
+            ("class_edges", .doubleArray(LabeledSpace.edges(of: space.energyClasses))),
             ("class_numbering", .string("1 = most stable ... 10; equal widths over the DFT energy range of the source file")),
             ("class_sizes", .int64Array(space.classSizes.map { Int64($0) })),
             ("out_of_range_classes", .string("predictions below the lowest edge are class 1, above the highest class 10")),

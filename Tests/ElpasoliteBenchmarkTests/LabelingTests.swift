@@ -2,7 +2,7 @@ import Chemistry
 import ElpasoliteBenchmark
 import XCTest
 
-final class LabellingTests: XCTestCase {
+final class LabelingTests: XCTestCase {
     /// The walk visits indices in order and decodes them as `Elpasolite(index:)` does, across
     /// boundaries of every site (A changes every 50,616 tuples, B every 1,332, C every 36).
     func testTupleWalkMatchesIndexDecoding() {
@@ -29,26 +29,26 @@ final class LabellingTests: XCTestCase {
 
     /// The tensor-contraction labelling equals direct kernel predictions on slices that start
     /// and end inside A blocks, and a compound and its A/B swap get the same energy.
-    func testLabellerMatchesDirectPredictions() throws {
+    func testLabelerMatchesDirectPredictions() throws {
         var sampler = TupleSampler(seed: 5)
         let compounds = sampler.compounds(300)
         let energies = compounds.map { Double($0.sites.reduce(0, +) % 11) * 0.4 - 2 }
         let model = try KernelRidgeModel(fitting: compounds, energies: energies, kernel: LaplacianKernel(width: 7),
                                          regularisation: 1e-3)
-        let labeller = SpaceLabeller(model: model)
+        let labeler = SpaceLabeler(model: model)
         for range in [50_000..<52_000, 0..<700, (Elpasolite.tupleCount - 1_500)..<Elpasolite.tupleCount] {
-            let labelled = labeller.energies(for: range)
-            XCTAssertEqual(labelled.count, range.count)
+            let labeled = labeler.energies(for: range)
+            XCTAssertEqual(labeled.count, range.count)
             let direct = model.predictions(for: range.map { Elpasolite(index: $0) })
             for (offset, index) in range.enumerated() {
-                XCTAssertEqual(Double(labelled[offset]), direct[offset], accuracy: 1e-5, "tuple \(index)")
+                XCTAssertEqual(Double(labeled[offset]), direct[offset], accuracy: 1e-5, "tuple \(index)")
             }
         }
         for compound in sampler.compounds(40) {
             let index = compound.index, swapped = compound.swappingAB.index
-            XCTAssertEqual(labeller.energies(for: index..<(index + 1))[0], labeller.energies(for: swapped..<(swapped + 1))[0],
+            XCTAssertEqual(labeler.energies(for: index..<(index + 1))[0], labeler.energies(for: swapped..<(swapped + 1))[0],
                            accuracy: 1e-5)
         }
-        XCTAssertEqual(labeller.energies(for: 10..<10), [])
+        XCTAssertEqual(labeler.energies(for: 10..<10), [])
     }
 }

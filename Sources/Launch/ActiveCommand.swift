@@ -110,7 +110,7 @@ struct ActiveSetup {
         magpie = try MagpieFeaturizer(dataDirectory: options.dataDirectory.resolve())
         let labeled = try LabeledCompositions(file: options.data, target: nil)
         guard oracle.target == labeled.target else {
-            throw ValidationError("--oracle \(options.oracle) predicts \(oracle.target), but --data \(options.data) holds \(labelled.target)")
+            throw ValidationError("--oracle \(options.oracle) predicts \(oracle.target), but --data \(options.data) holds \(labeled.target)")
         }
         guard let pools = LabeledPools(labeled) else {
             throw ValidationError("--data \(options.data) has no train / hold-out split; use a file written by `matgan-dist prepare`")

@@ -116,9 +116,9 @@ struct PropertyTrain: ParsableCommand {
             let labeled = try LabeledCompositions(file: path, target: target)
             let split = try HoldoutSplit(labeled, testFraction: testFraction, groupByFormula: groupByFormula, seed: seed)
             let trainRows = split.trainingRows, testRows = split.holdoutRows
-            log("\(path): \(labelled.compositions.count) rows (\(trainRows.count) train, \(testRows.count) hold-out"
-                + (labeled.validationRowsSkipped > 0 ? ", \(labelled.validationRowsSkipped) val rows skipped" : "")
-                + "), target \(labelled.target), \(world.size) rank(s)")
+            log("\(path): \(labeled.compositions.count) rows (\(trainRows.count) train, \(testRows.count) hold-out"
+                + (labeled.validationRowsSkipped > 0 ? ", \(labeled.validationRowsSkipped) val rows skipped" : "")
+                + "), target \(labeled.target), \(world.size) rank(s)")
 
             let magpie = model.featureSet == .magpie ? try MagpieFeaturizer(dataDirectory: try dataOptions.resolve()) : nil
             let start = Date()

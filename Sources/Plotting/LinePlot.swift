@@ -61,10 +61,10 @@ public struct LinePlot {
             + "text-anchor=\"middle\">\(Self.escape(yLabel))</text>")
         for (index, line) in series.enumerated() {
             let coordinates = zip(x, line.values).map { "\(number(px($0))),\(number(py($1)))" }.joined(separator: " ")
-            lines.append("<polyline fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"2\" points=\"\(coordinates)\"/>")
+            lines.append("<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\" points=\"\(coordinates)\"/>")
             let legendY = top + 10 + Double(index) * 20
             lines.append("<line x1=\"\(number(left + plotWidth + 16))\" y1=\"\(number(legendY))\" "
-                + "x2=\"\(number(left + plotWidth + 40))\" y2=\"\(number(legendY))\" stroke=\"\(line.colour)\" stroke-width=\"2\"/>")
+                + "x2=\"\(number(left + plotWidth + 40))\" y2=\"\(number(legendY))\" stroke=\"\(line.color)\" stroke-width=\"2\"/>")
             lines.append("<text x=\"\(number(left + plotWidth + 46))\" y=\"\(number(legendY + 4))\">\(Self.escape(line.name))</text>")
         }
         lines.append("</svg>")

@@ -42,7 +42,7 @@ public struct HoldoutSplit: Sendable, Equatable {
             holdoutRows = (0..<count).filter { isHeldOut[groupOfRow[$0]] }
         }
         guard !trainingRows.isEmpty, !holdoutRows.isEmpty else {
-            throw PropertyError("\(labelled.sourceFile): the split leaves \(trainingRows.count) training and \(holdoutRows.count) "
+            throw PropertyError("\(labeled.sourceFile): the split leaves \(trainingRows.count) training and \(holdoutRows.count) "
                                 + "hold-out rows; both must be non-empty (a split column needs train and test rows)")
         }
     }

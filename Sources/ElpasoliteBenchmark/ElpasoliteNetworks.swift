@@ -1,3 +1,4 @@
+import Chemistry
 import NeuralNet
 import Random
 
@@ -9,9 +10,9 @@ import Random
 /// is written into that layer's `conditions` (`setOneHot(classes:batch:)`) before each pass.
 public enum ElpasoliteNetworks {
     /// Numbers per composition: period and main group of sites A, B, C, D.
-    public static let featureCount = 8
+    public static let featureCount = Elpasolite.vectorLength
     /// Energy classes of equal width over the DFT range.
-    public static let classCount = 10
+    public static let classCount = ElpasoliteEnergyClasses.count
     /// LeakyReLU slope of every hidden layer.
     public static let leakySlope: Float = 0.2
     /// Weight initialisation (the paper names none; docs/elpasolite.md, "Weight initialisation"):

@@ -1,3 +1,4 @@
+import Chemistry
 import NeuralNet
 /// The elpasolite as a sequence of decisions for the DQN agent (docs/elpasolite.md, "DQN"): period
 /// A, group A, period B, group B, …, group D — 8 decisions; action `a` chooses the value `a + 1`.
@@ -9,17 +10,17 @@ import NeuralNet
 /// 8 are made). The class goes through the Q network's ``ConcatenateCondition``, so the network's
 /// input is 16 + 10 = 26.
 public enum ElpasoliteDecisions {
-    /// Decisions per episode.
-    public static let decisionCount = 8
+    /// Decisions per episode: a period and a main group per site.
+    public static let decisionCount = Elpasolite.vectorLength
     /// Q values per state: one per value index; period decisions allow the first 6, groups all 8.
-    public static let actionCount = 8
-    /// Floats per encoded state.
-    public static let stateCount = 16
+    public static let actionCount = max(Elpasolite.periodCount, Elpasolite.mainGroupCount)
+    /// Floats per encoded state: the scaled values so far, then a one-hot of the next decision.
+    public static let stateCount = 2 * decisionCount
 
     /// Values allowed at decision `step`: 6 periods at even steps, 8 groups at odd steps.
     public static func legalActionCount(step: Int) -> Int {
         precondition((0 ..< decisionCount).contains(step), "ElpasoliteDecisions: step \(step) outside 0..<\(decisionCount)")
-        return step % 2 == 0 ? 6 : 8
+        return step % 2 == 0 ? Elpasolite.periodCount : Elpasolite.mainGroupCount
     }
 
     /// Writes the state after `step` decisions whose scaled numbers are `values[0 ..< step]`.

@@ -109,7 +109,7 @@ struct PrepareCommand: ParsableCommand {
 
     private func prepare() throws {
         let path = try input ?? data.resolve().appendingPathComponent(preset!.fileName).path
-        let dataset = try PreparedDataset(file: path, bytes: try DataFile.read(path), preset: preset, options: options)
+        let dataset = try PreparedDataset(reading: path, preset: preset, options: options)
         print(dataset.summary)
         try dataset.write(to: output)
         print("wrote \(output): \(dataset.rowCount) rows")

@@ -9,6 +9,9 @@ public struct ChemistryError: Error, Equatable, Sendable, CustomStringConvertibl
         case unknownElement(String)
         /// A count with a decimal point, e.g. `Na0.5`.
         case fractionalCount(String)
+        /// Hydrate (dot) notation, e.g. `CuSO4·5H2O` or `CuSO4.5H2O`: the text from the dot on,
+        /// and the whole formula as one composition when every part has an integer count.
+        case hydrateNotation(String, combined: Composition?)
         /// A count of 0.
         case zeroCount
         /// A count (after multiplying through parentheses) above ``FormulaParser/maximumCount``.
@@ -47,20 +50,36 @@ public struct ChemistryError: Error, Equatable, Sendable, CustomStringConvertibl
         let what: String
         switch reason {
         case .empty: what = "empty formula"
-        case .unknownElement(let symbol): what = "unknown element symbol '\(symbol)'"
-        case .fractionalCount(let text): what = "fractional count '\(text)' (only integer counts are allowed)"
+        case .unknownElement(let symbol): what = "unknown element symbol \(symbol.quotedForMessage)"
+        case .fractionalCount(let text): what = "fractional count \(text.quotedForMessage) (only integer counts are allowed)"
+        case .hydrateNotation(let notation, let combined):
+            return "formula \(formula.quotedForMessage): hydrate notation \(notation.quotedForMessage) at character "
+                + "\(position ?? 0) is not supported; write the formula without water of crystallisation"
+                + (combined.map { " or as \($0.formula)" } ?? "")
         case .zeroCount: what = "count 0 (counts must be positive integers)"
         case .countTooLarge: what = "count above \(FormulaParser.maximumCount)"
         case .unclosedParenthesis: what = "'(' is never closed"
         case .unopenedParenthesis: what = "')' without a matching '('"
         case .emptyParentheses: what = "empty parentheses"
         case .nestingTooDeep: what = "parentheses nested deeper than \(FormulaParser.maximumDepth)"
-        case .unexpectedCharacter(let character): what = "unexpected character '\(character)'"
+        case .unexpectedCharacter(let character): what = "unexpected character \(String(character).quotedForMessage)"
         case .elementNotInMatrix(let element): return "\(formula): element \(element) has no row in the matrix"
         case .countAboveMatrix(let element, let count):
             return "\(formula): count \(count) of \(element) exceeds \(MatrixEncoding.maximumCount)"
         case .unusableElementCountWeights(let message): return message
         }
-        return "formula '\(formula)': \(what) at character \(position ?? 0)"
+        return "formula \(formula.quotedForMessage): \(what) at character \(position ?? 0)"
+    }
+}
+
+extension String {
+    /// The string in single quotes for an error message, cut after its first 40 characters
+    /// (Unicode scalars) with `…` and its size when longer, so that a message never repeats a
+    /// megabyte of bad input: `'NaCl'`, `'Naaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…' (1048576 bytes)`.
+    public var quotedForMessage: String {
+        let scalars = unicodeScalars
+        guard let cut = scalars.index(scalars.startIndex, offsetBy: 40, limitedBy: scalars.endIndex),
+              cut != scalars.endIndex else { return "'\(self)'" }
+        return "'\(String(scalars[..<cut]))…' (\(utf8.count) bytes)"
     }
 }

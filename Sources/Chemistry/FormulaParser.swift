@@ -1,11 +1,14 @@
 /// A recursive-descent parser over the formula's UTF-8 bytes:
 /// `formula := term+`, `term := (symbol | '(' formula ')') count?`, `count := [0-9]+`,
-/// `symbol := [A-Z][a-z]*`.
+/// `symbol := [A-Z][a-z]*`. Hydrate notation (`CuSO4·5H2O`) is recognised only to say so.
 struct FormulaParser {
     /// The largest count of one element a formula may reach.
     static let maximumCount = 1 << 31
     /// The deepest parenthesis nesting accepted (real formulas use two or three levels).
     static let maximumDepth = 16
+    /// The UTF-8 of the dots that join the parts of hydrate notation besides `.`: middle dot,
+    /// bullet, bullet operator and dot operator.
+    private static let hydrateDots: [[UInt8]] = [[0xC2, 0xB7], [0xE2, 0x80, 0xA2], [0xE2, 0x88, 0x99], [0xE2, 0x8B, 0x85]]
 
     private let text: String
     private let bytes: [UInt8]
@@ -63,6 +66,9 @@ struct FormulaParser {
                 }
                 let count = try parseCount()
                 try add(count, times: multiplier, into: &counts[element.atomicNumber], at: symbolStart)
+            } else if bytes[offset] != UInt8(ascii: "."), dotLength(at: offset) != nil {
+                // A '.' is a hydrate dot only after a count (see parseCount); these dots always are.
+                throw hydrateNotation(at: offset)
             } else {
                 throw unexpectedCharacter(at: offset)
             }
@@ -79,6 +85,7 @@ struct FormulaParser {
             offset += 1
         }
         if offset < bytes.count, bytes[offset] == UInt8(ascii: ".") {
+            if isWater(after: offset) { throw hydrateNotation(at: offset) }
             var end = offset + 1
             while end < bytes.count, isDigit(bytes[end]) { end += 1 }
             let number = String(decoding: bytes[start..<end], as: UTF8.self)
@@ -87,6 +94,68 @@ struct FormulaParser {
         if offset == start { return 1 }
         if value == 0 { throw error(.zeroCount, at: start) }
         return value
+    }
+
+    /// Whether the text after the `.` at `dot` is water of crystallisation to the end
+    /// (`5H2O`, `0.5H2O`, `H2O`): that `.` joins a hydrate, it is not a decimal point.
+    private func isWater(after dot: Int) -> Bool {
+        var index = dot + 1
+        while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            let digits = index
+            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            guard index > digits else { return false }
+        }
+        return bytes[index...].elementsEqual("H2O".utf8)
+    }
+
+    /// The byte length of the hydrate dot (`.` or one of ``hydrateDots``) at `offset`, or `nil`.
+    private func dotLength(at offset: Int) -> Int? {
+        if bytes[offset] == UInt8(ascii: ".") { return 1 }
+        return Self.hydrateDots.first { bytes[offset...].starts(with: $0) }?.count
+    }
+
+    /// The error for hydrate notation whose first dot is at `dot`.
+    private func hydrateNotation(at dot: Int) -> ChemistryError {
+        let notation = String(decoding: bytes[dot...], as: UTF8.self)
+        return error(.hydrateNotation(notation, combined: combinedHydrate(firstDot: dot)), at: dot)
+    }
+
+    /// The formula with its dotted parts added in, `CuSO4·5H2O` -> CuH10SO9, or `nil` when a
+    /// part does not parse or has a fractional multiplier (`CaSO4·0.5H2O`).
+    private func combinedHydrate(firstDot: Int) -> Composition? {
+        guard var terms = Self.terms(of: bytes[..<firstDot], times: 1) else { return nil }
+        var index = firstDot
+        while let length = index < bytes.count ? dotLength(at: index) : nil {
+            index += length
+            var multiplier = 0
+            let digits = index
+            while index < bytes.count, isDigit(bytes[index]), multiplier <= Self.maximumCount {
+                multiplier = multiplier * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+                index += 1
+            }
+            if index == digits { multiplier = 1 }
+            let part = index
+            while index < bytes.count, dotLength(at: index) == nil { index += 1 }
+            guard let partTerms = Self.terms(of: bytes[part..<index], times: multiplier) else { return nil }
+            terms += partTerms
+        }
+        return Composition(terms)
+    }
+
+    /// The (element, count × `multiplier`) terms of the formula in `bytes`, or `nil` when it
+    /// does not parse or a count leaves the parser's range.
+    private static func terms(of bytes: ArraySlice<UInt8>, times multiplier: Int) -> [(Element, Int)]? {
+        guard (1...maximumCount).contains(multiplier),
+              let composition = try? Composition(parsing: String(decoding: bytes, as: UTF8.self)) else { return nil }
+        var terms: [(Element, Int)] = []
+        for (element, count) in zip(composition.elements, composition.counts) {
+            let (product, overflow) = count.multipliedReportingOverflow(by: multiplier)
+            guard !overflow, product <= maximumCount else { return nil }
+            terms.append((element, product))
+        }
+        return terms
     }
 
     private func add(_ count: Int, times multiplier: Int, into total: inout Int, at position: Int) throws(ChemistryError) {

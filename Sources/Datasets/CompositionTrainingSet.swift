@@ -104,7 +104,7 @@ public final class CompositionTrainingSet {
         var keys: [CompositionKey] = []
         for (formula, value) in zip(formulas, splits) where value == split {
             guard let key = try? Composition(parsing: formula).key else {
-                throw DataFileError(file: path, message: "formula '\(formula)' cannot be read back")
+                throw DataFileError(file: path, message: "formula \(formula.quotedForMessage) cannot be read back")
             }
             keys.append(key)
         }

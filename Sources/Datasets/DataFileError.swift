@@ -1,3 +1,5 @@
+import Chemistry
+
 /// A problem in an input data file, located by file, line and column where they apply.
 public struct DataFileError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file as the user named it (`-` for standard input).
@@ -19,7 +21,7 @@ public struct DataFileError: Error, Equatable, Sendable, CustomStringConvertible
     public var description: String {
         var location = file
         if let line { location += ":\(line)" }
-        if let column { location += ": column '\(column)'" }
+        if let column { location += ": column \(column.quotedForMessage)" }
         return "\(location): \(message)"
     }
 }

@@ -1,94 +1,126 @@
-import CZlib
-import Foundation
+import Chemistry
+
+/// One data row of a CSV file: its 1-based line in the file and its fields.
+public struct CSVRow: Sendable {
+    public let line: Int
+    public let fields: [String]
+}
 
 /// A CSV file (RFC 4180: comma separated, `"` quoting with `""` escapes, LF or CRLF line
-/// ends, an optional UTF-8 byte-order mark) read whole into memory, with a header row of
-/// unique column names. Blank lines are skipped; every other row must have one field per
-/// column and be valid UTF-8, or it is an error naming the line (and column).
-public struct CSVTable: Sendable {
-    /// One data row: its 1-based line in the file and its fields.
-    public struct Row: Sendable {
-        public let line: Int
-        public let fields: [String]
-    }
-
-    /// The file name used in messages.
-    public let file: String
+/// ends, an optional UTF-8 byte-order mark) read row by row in bounded memory, with a header
+/// row of unique column names.
+///
+/// Blank lines are skipped; every other row must have one field per column and be valid
+/// UTF-8, or it comes back as an error naming the line (and column). A quoted field may span
+/// lines, up to ``LineReader/maximumLineLength`` bytes in all.
+public final class CSVReader {
     /// The column names of the header row (surrounding spaces removed).
     public let header: [String]
-    /// The well-formed data rows, in file order.
-    public let rows: [Row]
-    /// Rows that were dropped (wrong field count, bad UTF-8, stray quote) because
-    /// `skipMalformedRows` was set; without it the first one is thrown.
-    public let malformedRows: [DataFileError]
+    /// The data rows read so far, well-formed or not.
+    public private(set) var rowCount = 0
+    private var records: CSVRecords
 
-    /// Parses `bytes`, the content of `file`. A problem with the file as a whole (empty, no
-    /// or duplicate or blank column names in the header, a quote never closed) always throws.
-    public init(file: String, bytes: [UInt8], skipMalformedRows: Bool = false) throws(DataFileError) {
-        self.file = file
-        var records = try Self.records(file: file, bytes: bytes)
-        guard !records.isEmpty else {
+    /// The file name used in messages.
+    public var file: String { records.lines.file }
+
+    /// Reads the header row from `lines`. A problem with the header (an empty file, a
+    /// blank or duplicate column name, a field that is not UTF-8) throws.
+    public init(_ lines: LineReader) throws(DataFileError) {
+        var records = CSVRecords(lines)
+        let file = lines.file
+        guard try records.next() else {
             throw DataFileError(file: file, message: "empty file: expected a header row of column names")
         }
-        let headerRecord = records.removeFirst()
-        if let problem = headerRecord.problem {
+        if let problem = records.problem {
             throw DataFileError(file: file, line: problem.line, column: String(problem.field + 1), message: problem.message)
         }
         var seen: [String: Int] = [:]
-        for (index, name) in headerRecord.fields.enumerated() {
+        for (index, name) in records.fields.enumerated() {
             let trimmed = name.trimmingWhitespace
             guard !trimmed.isEmpty else {
-                throw DataFileError(file: file, line: headerRecord.line, column: String(index + 1),
+                throw DataFileError(file: file, line: records.line, column: String(index + 1),
                                     message: "empty column name in the header")
             }
             if let first = seen[trimmed] {
-                throw DataFileError(file: file, line: headerRecord.line, column: trimmed,
+                throw DataFileError(file: file, line: records.line, column: trimmed,
                                     message: "duplicate column name (also column \(first + 1)); column names must be unique")
             }
             seen[trimmed] = index
         }
-        let header = headerRecord.fields.map(\.trimmingWhitespace)
-        self.header = header
-        var rows: [Row] = []
-        var malformed: [DataFileError] = []
-        rows.reserveCapacity(records.count)
-        for record in records {
-            var problem = record.problem.map { problem in
-                DataFileError(file: file, line: problem.line,
-                              column: problem.field < header.count ? header[problem.field] : String(problem.field + 1),
-                              message: problem.message)
-            }
-            if problem == nil, record.fields.count != header.count {
-                problem = DataFileError(file: file, line: record.line,
-                                        message: "\(record.fields.count) fields, expected \(header.count) (\(header.joined(separator: ",")))")
-            }
-            guard let problem else {
-                rows.append(Row(line: record.line, fields: record.fields))
-                continue
-            }
-            guard skipMalformedRows else { throw problem }
-            malformed.append(problem)
-        }
-        self.rows = rows
-        malformedRows = malformed
+        header = records.fields.map(\.trimmingWhitespace)
+        self.records = records
     }
 
     /// The index of the column `name`, or an error listing the columns there are.
     public func columnIndex(_ name: String) throws(DataFileError) -> Int {
-        guard let index = header.firstIndex(of: name) else {
-            throw DataFileError(file: file, line: 1, column: name,
-                                message: "no such column; the header has \(header.map { "'\($0)'" }.joined(separator: ", "))")
+        try Datasets.columnIndex(name, in: header, file: file)
+    }
+
+    /// The next data row, `nil` at the end of the file. A malformed row (wrong field count,
+    /// invalid UTF-8, stray quote) comes back as a failure, so the caller decides whether it
+    /// stops the run; a problem with the file as a whole (a quote never closed, a line too
+    /// long, binary data, a read error) throws.
+    public func nextRow() throws(DataFileError) -> Result<CSVRow, DataFileError>? {
+        guard try records.next() else { return nil }
+        rowCount += 1
+        if let problem = records.problem {
+            return .failure(DataFileError(file: file, line: problem.line,
+                                          column: problem.field < header.count ? header[problem.field] : String(problem.field + 1),
+                                          message: problem.message))
         }
-        return index
+        guard records.fields.count == header.count else {
+            return .failure(DataFileError(
+                file: file, line: records.line,
+                message: "\(records.fields.count) fields, expected \(header.count) (\(columnList(header)))"))
+        }
+        // The reader's field array is handed out; it is reused once the caller lets the row go.
+        return .success(CSVRow(line: records.line, fields: records.fields))
+    }
+}
+
+/// A whole CSV file in memory, for small tables used whole (element data, property data
+/// sets); large files are read row by row with ``CSVReader``. The first malformed row throws.
+public struct CSVTable: Sendable {
+    /// The file name used in messages.
+    public let file: String
+    /// The column names of the header row (surrounding spaces removed).
+    public let header: [String]
+    /// The data rows, in file order.
+    public let rows: [CSVRow]
+
+    /// Parses `bytes`, the content of `file`.
+    public init(file: String, bytes: [UInt8]) throws(DataFileError) {
+        let reader = try CSVReader(LineReader(file: file, bytes: bytes))
+        var rows: [CSVRow] = []
+        while let row = try reader.nextRow() { rows.append(try row.get()) }
+        self.file = file
+        header = reader.header
+        self.rows = rows
     }
 
-    /// One physical record: the line it starts on, its fields, and the first problem found.
-    struct Record {
-        let line: Int
-        let fields: [String]
-        let problem: FieldProblem?
+    /// The index of the column `name`, or an error listing the columns there are.
+    public func columnIndex(_ name: String) throws(DataFileError) -> Int {
+        try Datasets.columnIndex(name, in: header, file: file)
     }
+}
 
+/// The index of column `name` in `header`, or an error listing the columns there are.
+func columnIndex(_ name: String, in header: [String], file: String) throws(DataFileError) -> Int {
+    guard let index = header.firstIndex(of: name) else {
+        throw DataFileError(file: file, line: 1, column: name, message: "no such column; the header has \(columnList(header))")
+    }
+    return index
+}
+
+/// The column names for a message: the first 20, each quoted and cut short when long.
+private func columnList(_ header: [String]) -> String {
+    let shown = header.prefix(20).map(\.quotedForMessage).joined(separator: ", ")
+    return header.count > 20 ? "\(shown), … (\(header.count) columns)" : shown
+}
+
+/// The records of a CSV file, one at a time: the grammar of fields, quotes and record ends
+/// over the lines of a ``LineReader``, with the state carried from line to line.
+struct CSVRecords {
     /// A problem in field `field` (0-based) on line `line`.
     struct FieldProblem {
         let line: Int
@@ -96,55 +128,63 @@ public struct CSVTable: Sendable {
         let message: String
     }
 
-    /// Splits the bytes into records of fields, skipping blank lines.
-    static func records(file: String, bytes: [UInt8]) throws(DataFileError) -> [Record] {
-        var records: [Record] = []
-        var fields: [String] = []
-        var field: [UInt8] = []
-        var problem: FieldProblem?
-        var line = 1
-        var recordLine = 1
-        var index = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        var quoted = false           // inside a quoted field
-        var afterClosingQuote = false
+    let lines: LineReader
+    /// The current record's fields, the line it starts on, and its first problem.
+    private(set) var fields: [String] = []
+    private(set) var line = 0
+    private(set) var problem: FieldProblem?
 
-        func finishField() {
-            if let text = String(validating: field, as: UTF8.self) {
-                fields.append(text)
-            } else {
-                let position = firstInvalidUTF8Offset(field)
-                let byte = String(field[position], radix: 16, uppercase: true)
-                problem = problem ?? FieldProblem(
-                    line: line, field: fields.count,
-                    message: "invalid UTF-8 byte 0x\(byte) at byte \(position + 1) of the field; the file must be UTF-8")
-                fields.append("")
-            }
-            field.removeAll(keepingCapacity: true)
-            afterClosingQuote = false
-        }
-        func finishRecord() {
-            finishField()
-            if !(fields.count == 1 && fields[0].trimmingWhitespace.isEmpty && problem == nil) {
-                records.append(Record(line: recordLine, fields: fields, problem: problem))
-            }
-            fields.removeAll(keepingCapacity: true)
-            problem = nil
-        }
+    private var text: [UInt8] = []       // the line being parsed
+    private var field: [UInt8] = []
+    private var isQuoted = false         // inside a quoted field
+    private var isAfterClosingQuote = false
+    private var recordLength = 0         // bytes of a record spanning lines
 
-        while index < bytes.count {
-            let byte = bytes[index]
+    init(_ lines: LineReader) { self.lines = lines }
+
+    /// Moves to the next record that is not a blank line; `false` at the end of the file.
+    mutating func next() throws(DataFileError) -> Bool {
+        fields.removeAll(keepingCapacity: true)
+        problem = nil
+        line = 0
+        recordLength = 0
+        while try lines.readLine(into: &text) {
+            if line == 0 { line = lines.lineNumber }
+            if consumeLine() { return true }
+            if isQuoted {
+                recordLength += text.count
+                guard recordLength <= LineReader.maximumLineLength else {
+                    throw DataFileError(file: lines.file, line: line, column: String(fields.count + 1), message:
+                        "quoted field still open after \(LineReader.maximumLineLengthText); is a closing quote missing?")
+                }
+            }
+        }
+        if isQuoted {
+            throw DataFileError(file: lines.file, line: line, column: String(fields.count + 1),
+                                message: "quoted field never closed before the end of the file")
+        }
+        // A last line without a line feed.
+        return (!field.isEmpty || !fields.isEmpty || problem != nil) && finishRecord()
+    }
+
+    /// Parses `text`, one line with its line feed if any; `true` when it ended a record that
+    /// is not blank.
+    private mutating func consumeLine() -> Bool {
+        let quote = UInt8(ascii: "\""), lineFeed = UInt8(ascii: "\n")
+        var index = 0
+        while index < text.count {
+            let byte = text[index]
             index += 1
-            if quoted {
-                if byte == UInt8(ascii: "\"") {
-                    if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+            if isQuoted {
+                if byte == quote {
+                    if index < text.count, text[index] == quote {
                         field.append(byte)
                         index += 1
                     } else {
-                        quoted = false
-                        afterClosingQuote = true
+                        isQuoted = false
+                        isAfterClosingQuote = true
                     }
                 } else {
-                    if byte == UInt8(ascii: "\n") { line += 1 }
                     field.append(byte)
                 }
                 continue
@@ -152,94 +192,65 @@ public struct CSVTable: Sendable {
             switch byte {
             case UInt8(ascii: ","):
                 finishField()
-            case UInt8(ascii: "\n"):
-                finishRecord()
-                line += 1
-                recordLine = line
-            case UInt8(ascii: "\r") where index < bytes.count && bytes[index] == UInt8(ascii: "\n"):
+            case lineFeed:
+                return finishRecord()
+            case UInt8(ascii: "\r") where index < text.count && text[index] == lineFeed:
                 continue
-            case UInt8(ascii: "\"") where !afterClosingQuote && field.allSatisfy({ $0 == UInt8(ascii: " ") }):
+            case quote where !isAfterClosingQuote && field.allSatisfy({ $0 == UInt8(ascii: " ") }):
                 field.removeAll(keepingCapacity: true)
-                quoted = true
+                isQuoted = true
             default:
-                if afterClosingQuote || byte == UInt8(ascii: "\"") {
+                if isAfterClosingQuote || byte == quote {
                     problem = problem ?? FieldProblem(
-                        line: line, field: fields.count,
+                        line: lines.lineNumber, field: fields.count,
                         message: "stray '\"' or text after a closing quote; quote the whole field and double inner quotes")
                 }
                 field.append(byte)
             }
         }
-        if quoted {
-            throw DataFileError(file: file, line: recordLine, column: String(fields.count + 1),
-                                message: "quoted field never closed before the end of the file")
+        return false
+    }
+
+    private mutating func finishField() {
+        if let text = String(validating: field, as: UTF8.self) {
+            fields.append(text)
+        } else {
+            let position = firstInvalidUTF8Offset(field[...])
+            let byte = String(field[position], radix: 16, uppercase: true)
+            problem = problem ?? FieldProblem(
+                line: lines.lineNumber, field: fields.count,
+                message: "invalid UTF-8 byte 0x\(byte) at byte \(position + 1) of the field; the file must be UTF-8")
+            fields.append("")
         }
-        if !field.isEmpty || !fields.isEmpty || problem != nil { finishRecord() }
-        return records
+        field.removeAll(keepingCapacity: true)
+        isAfterClosingQuote = false
+    }
+
+    /// Ends the record; `false` (and a fresh record) when it was a blank line.
+    private mutating func finishRecord() -> Bool {
+        finishField()
+        let isBlank = fields.count == 1 && problem == nil && fields[0].utf8.allSatisfy {
+            $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n")
+        }
+        guard isBlank else { return true }
+        fields.removeAll(keepingCapacity: true)
+        line = 0
+        return false
     }
 }
 
-/// Reading input files and standard input.
-public enum DataFile {
-    /// The bytes of `path`, or of standard input when `path` is `-`. A gzip file (`.gz`) is
-    /// decompressed; a missing `NAME` is read from `NAME.gz` when that exists (the repository
-    /// carries its data sets compressed).
-    public static func read(_ path: String) throws(DataFileError) -> [UInt8] {
-        if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path), FileManager.default.fileExists(atPath: path + ".gz") {
-            return try decompress(path + ".gz")
-        }
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw DataFileError(file: path, message: "no such file")
-        }
-        if path.hasSuffix(".gz"), !isDirectory.boolValue { return try decompress(path) }
-        guard !isDirectory.boolValue else { throw DataFileError(file: path, message: "is a directory, expected a file") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataFileError(file: path, message: "cannot read the file (permissions?)")
-        }
-        return [UInt8](data)
-    }
-
-    /// Whether `bytes` start with the HDF5 signature (a `prepare` or `generate` file rather than text).
-    public static func isHDF5(_ bytes: [UInt8]) -> Bool {
-        bytes.starts(with: [0x89, 0x48, 0x44, 0x46])
-    }
-
-    /// The decompressed content of the gzip file at `path`.
-    private static func decompress(_ path: String) throws(DataFileError) -> [UInt8] {
-        guard let file = gzopen(path, "rb") else {
-            throw DataFileError(file: path, message: "cannot open the file: \(String(cString: strerror(errno)))")
-        }
-        defer { gzclose(file) }
-        var bytes: [UInt8] = []
-        var piece = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = piece.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
-            var code: Int32 = 0
-            let message = String(cString: gzerror(file, &code))
-            // A truncated file ends with Z_BUF_ERROR rather than a negative count.
-            if count < 0 || (count == 0 && code != Z_OK) {
-                throw DataFileError(file: path, message: "not a complete gzip file: \(message)")
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: piece[0 ..< Int(count)])
-        }
-        return bytes
-    }
-}
-
-/// The offset of the first byte that breaks UTF-8 in `bytes` (which is known to be invalid).
-func firstInvalidUTF8Offset(_ bytes: [UInt8]) -> Int {
-    var offset = 0
-    while offset < bytes.count {
-        let byte = bytes[offset]
+/// The offset of the first byte that breaks UTF-8 in `bytes` (which are known to be invalid),
+/// counted from the start of the slice.
+func firstInvalidUTF8Offset(_ bytes: ArraySlice<UInt8>) -> Int {
+    var index = bytes.startIndex
+    while index < bytes.endIndex {
+        let byte = bytes[index]
         let length = byte < 0x80 ? 1 : byte >> 5 == 0b110 ? 2 : byte >> 4 == 0b1110 ? 3 : byte >> 3 == 0b11110 ? 4 : 0
-        guard length > 0, offset + length <= bytes.count,
-              String(validating: bytes[offset..<(offset + length)], as: UTF8.self) != nil else { return offset }
-        offset += length
+        guard length > 0, index + length <= bytes.endIndex,
+              String(validating: bytes[index ..< index + length], as: UTF8.self) != nil else { break }
+        index += length
     }
-    return max(0, bytes.count - 1)
+    return min(index, bytes.endIndex - 1) - bytes.startIndex
 }
 
 extension String {

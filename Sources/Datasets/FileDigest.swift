@@ -14,11 +14,16 @@ public enum FileDigest {
         while let piece = try handle.read(upToCount: 1 << 20), !piece.isEmpty {
             hasher.update(data: piece)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hexadecimal(hasher.finalize())
     }
 
     /// The SHA-256 of `bytes` as 64 lowercase hexadecimal digits.
     public static func sha256<Bytes: DataProtocol>(of bytes: Bytes) -> String {
-        Crypto.SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        hexadecimal(Crypto.SHA256.hash(data: bytes))
+    }
+
+    /// A digest as lowercase hexadecimal digits.
+    static func hexadecimal(_ digest: Crypto.SHA256.Digest) -> String {
+        digest.map { String(format: "%02x", $0) }.joined()
     }
 }

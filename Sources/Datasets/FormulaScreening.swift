@@ -20,10 +20,11 @@ public struct FormulaScreening: Sendable {
         public var invalid = 0
     }
 
-    /// Screens `bytes` (the content of `file`), calling `emit` with each output line (header
-    /// first) and `report` with each invalid line. With `strict` the first invalid line is
-    /// thrown instead; problems with the file itself (empty CSV, missing column) always throw.
-    public func screen(file: String, bytes: [UInt8], column: String?, strict: Bool,
+    /// Screens the lines of `lines` as they are read, calling `emit` with each output line
+    /// (header first) and `report` with each invalid line. With `strict` the first invalid
+    /// line is thrown instead; problems with the file itself (empty CSV, missing column, binary
+    /// data, a line too long) always throw.
+    public func screen(_ lines: LineReader, column: String?, strict: Bool,
                        emit: (String) -> Void, report: (DataFileError) -> Void) throws(DataFileError) -> Counts {
         var counts = Counts()
         emit(Self.header)
@@ -33,7 +34,7 @@ public struct FormulaScreening: Sendable {
                 emit(outputLine(formula: formula, composition: try Composition(parsing: formula)))
                 counts.screened += 1
             } catch {
-                try reject(DataFileError(file: file, line: line, column: columnName, message: error.description))
+                try reject(DataFileError(file: lines.file, line: line, column: columnName, message: error.description))
             }
         }
         func reject(_ problem: DataFileError) throws(DataFileError) {
@@ -43,32 +44,26 @@ public struct FormulaScreening: Sendable {
         }
 
         if let column {
-            let table = try CSVTable(file: file, bytes: bytes, skipMalformedRows: !strict)
-            let index = try table.columnIndex(column)
-            var pending = table.malformedRows[...]
-            for row in table.rows {
-                // Keep reports in file order: malformed rows before this one come first.
-                while let problem = pending.first, (problem.line ?? 0) < row.line {
-                    try reject(problem)
-                    pending = pending.dropFirst()
+            let reader = try CSVReader(lines)
+            let index = try reader.columnIndex(column)
+            while let result = try reader.nextRow() {
+                switch result {
+                case .success(let row): try handle(line: row.line, text: row.fields[index], columnName: column)
+                case .failure(let problem): try reject(problem)
                 }
-                try handle(line: row.line, text: row.fields[index], columnName: column)
             }
-            for problem in pending { try reject(problem) }
         } else {
-            var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-            var line = 1
-            while start < bytes.count {
-                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
-                let slice = bytes[start..<end]
-                if let text = String(validating: slice, as: UTF8.self) {
-                    if !text.trimmingWhitespace.isEmpty { try handle(line: line, text: text, columnName: nil) }
+            var line: [UInt8] = []
+            while try lines.readLine(into: &line) {
+                let content = line.last == UInt8(ascii: "\n") ? line.dropLast() : line[...]
+                if let text = String(validating: content, as: UTF8.self) {
+                    if !text.trimmingWhitespace.isEmpty { try handle(line: lines.lineNumber, text: text, columnName: nil) }
                 } else {
-                    let offset = firstInvalidUTF8Offset(Array(slice))
-                    try reject(DataFileError(file: file, line: line, message: "invalid UTF-8 byte 0x\(String(slice[slice.startIndex + offset], radix: 16, uppercase: true)) at byte \(offset + 1) of the line; the file must be UTF-8"))
+                    let offset = firstInvalidUTF8Offset(content)
+                    let byte = String(content[content.startIndex + offset], radix: 16, uppercase: true)
+                    try reject(DataFileError(file: lines.file, line: lines.lineNumber, message:
+                        "invalid UTF-8 byte 0x\(byte) at byte \(offset + 1) of the line; the file must be UTF-8"))
                 }
-                start = end + 1
-                line += 1
             }
         }
         return counts

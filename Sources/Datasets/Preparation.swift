@@ -139,8 +139,14 @@ public struct PreparedDataset: Sendable {
     public let rowsRead: Int
     /// Every filter in order, starting with the rows skipped as invalid.
     public let steps: [FilterStep]
-    /// The skipped rows' errors (only with ``PreparationOptions/skipsInvalidRows``).
+    /// The rows skipped as invalid (only with ``PreparationOptions/skipsInvalidRows``).
+    public let skippedRowCount: Int
+    /// The errors of the first ``reportedSkipLimit`` skipped rows, for the summary.
     public let skippedRows: [DataFileError]
+
+    /// How many skipped rows' errors are kept: enough to show what went wrong, while memory
+    /// does not grow with the junk in a file.
+    public static let reportedSkipLimit = 5
 
     /// The number of prepared rows.
     public var rowCount: Int {
@@ -158,52 +164,115 @@ public struct PreparedDataset: Sendable {
         }
     }
 
-    /// Prepares `bytes`, the content of `file`: elpasolites for the `elpasolite` preset,
-    /// compositions otherwise.
+    /// Prepares the CSV file at `path` (plain or gzip; `-` for standard input), row by row as
+    /// it is read: memory grows with the rows kept, not with the size of the file. Elpasolites
+    /// for the `elpasolite` preset, compositions otherwise.
+    public init(reading path: String, preset: DatasetPreset?, options: PreparationOptions) throws(DataFileError) {
+        try self.init(lines: try LineReader(path: path), preset: preset, options: options)
+    }
+
+    /// Prepares `bytes`, the content of `file`.
     public init(file: String, bytes: [UInt8], preset: DatasetPreset?, options: PreparationOptions) throws(DataFileError) {
+        try self.init(lines: LineReader(file: file, bytes: bytes), preset: preset, options: options)
+    }
+
+    private init(lines: LineReader, preset: DatasetPreset?, options: PreparationOptions) throws(DataFileError) {
         self.preset = preset
         self.options = options
-        sourceFile = file
-        sourceSHA256 = FileDigest.sha256(of: bytes)
-        let table = try CSVTable(file: file, bytes: bytes, skipMalformedRows: options.skipsInvalidRows)
-        rowsRead = table.rows.count + table.malformedRows.count
-        var log = PreparationLog(skipped: table.malformedRows, skipsInvalidRows: options.skipsInvalidRows)
+        sourceFile = lines.file
+        let reader = try CSVReader(lines)
+        var log = PreparationLog(skipsInvalidRows: options.skipsInvalidRows)
         if preset == .elpasolite {
-            content = .elpasolites(try Self.prepareElpasolites(table, options: options, log: &log))
+            content = .elpasolites(try Self.prepareElpasolites(reader, options: options, log: &log))
         } else {
-            content = .compositions(try Self.prepareCompositions(table, options: options, log: &log))
+            content = .compositions(try Self.prepareCompositions(reader, options: options, log: &log))
         }
+        sourceSHA256 = lines.sha256
+        rowsRead = reader.rowCount
         steps = log.steps
+        skippedRowCount = log.skippedCount
         skippedRows = log.skipped
     }
 
     // MARK: Compositions
 
-    private static func prepareCompositions(_ table: CSVTable, options: PreparationOptions,
+    /// A filter that looks at one row at a time.
+    private struct RowFilter {
+        let name: String
+        let keeps: (Composition, Double) -> Bool
+    }
+
+    private static func prepareCompositions(_ reader: CSVReader, options: PreparationOptions,
                                             log: inout PreparationLog) throws(DataFileError) -> PreparedCompositions {
-        let formulaIndex = try table.columnIndex(options.formulaColumn)
-        let targetIndex = try table.columnIndex(options.targetColumn)
+        let formulaIndex = try reader.columnIndex(options.formulaColumn)
+        let targetIndex = try reader.columnIndex(options.targetColumn)
+        let encoding = MatrixEncoding.matgan
+        // Filters of single rows run as the rows stream in, so only the rows they pass are kept.
+        var rowFilters = [
+            RowFilter(name: "single element") { composition, _ in composition.elementCount > 1 },
+            RowFilter(name: "element outside the MatGAN 85") { composition, _ in
+                composition.elements.allSatisfy { encoding.row(of: $0) != nil }
+            },
+            RowFilter(name: "reduced count above \(MatrixEncoding.maximumCount)") { composition, _ in
+                composition.counts.allSatisfy { $0 <= MatrixEncoding.maximumCount }
+            },
+        ]
+        if options.keepsPositiveTargetsOnly {
+            rowFilters.append(RowFilter(name: "\(options.targetColumn) <= 0") { _, target in target > 0 })
+        }
+        var removedByFilter = [Int](repeating: 0, count: rowFilters.count)
+        var parsedRows = 0
+
+        // One row per reduced formula, at the position of its first appearance.
+        var firstRow: [Composition: Int] = [:]
         var compositions: [Composition] = []
         var targets: [Double] = []
-        compositions.reserveCapacity(table.rows.count)
-        targets.reserveCapacity(table.rows.count)
-        for row in table.rows {
+        var duplicateCounts: [Int] = []
+        while let result = try reader.nextRow() {
+            guard let row = try log.accept(result) else { continue }
             let composition: Composition
             do {
                 composition = try Composition(parsing: row.fields[formulaIndex].trimmingWhitespace).reduced
             } catch {
-                try log.reject(DataFileError(file: table.file, line: row.line, column: options.formulaColumn, message: error.description))
+                try log.reject(DataFileError(file: reader.file, line: row.line, column: options.formulaColumn, message: error.description))
                 continue
             }
             guard let target = parseNumber(row.fields[targetIndex]) else {
-                try log.reject(DataFileError(file: table.file, line: row.line, column: options.targetColumn,
-                                             message: "'\(row.fields[targetIndex])' is not a finite number"))
+                try log.reject(DataFileError(file: reader.file, line: row.line, column: options.targetColumn,
+                                             message: "\(row.fields[targetIndex].quotedForMessage) is not a finite number"))
                 continue
             }
-            compositions.append(composition)
-            targets.append(target)
+            parsedRows += 1
+            if let filter = rowFilters.firstIndex(where: { !$0.keeps(composition, target) }) {
+                removedByFilter[filter] += 1
+                continue
+            }
+            if let index = firstRow[composition] {
+                switch options.duplicates {
+                case .lowest: targets[index] = min(targets[index], target)
+                case .mean: targets[index] += target
+                }
+                duplicateCounts[index] += 1
+            } else {
+                firstRow[composition] = compositions.count
+                compositions.append(composition)
+                targets.append(target)
+                duplicateCounts.append(1)
+            }
         }
-        log.recordSkips(remaining: compositions.count)
+        firstRow = [:]  // only needed while reading; freed before the filters below copy the rows
+        log.recordSkips(remaining: parsedRows)
+        var remaining = parsedRows
+        for (filter, removed) in zip(rowFilters, removedByFilter) {
+            remaining -= removed
+            log.record(filter.name, removed: removed, remaining: remaining)
+        }
+        if options.duplicates == .mean {
+            for index in targets.indices { targets[index] /= Double(duplicateCounts[index]) }
+        }
+        log.record(options.duplicates == .lowest ? "duplicate formula (lowest \(options.targetColumn) kept)"
+                                                 : "duplicate formula (mean \(options.targetColumn) kept)",
+                   removed: remaining - compositions.count, remaining: compositions.count)
 
         func keep(_ name: String, where isKept: (Int) -> Bool) {
             let kept = compositions.indices.filter(isKept)
@@ -211,42 +280,6 @@ public struct PreparedDataset: Sendable {
             compositions = kept.map { compositions[$0] }
             targets = kept.map { targets[$0] }
         }
-        keep("single element") { compositions[$0].elementCount > 1 }
-        let encoding = MatrixEncoding.matgan
-        keep("element outside the MatGAN 85") { compositions[$0].elements.allSatisfy { encoding.row(of: $0) != nil } }
-        keep("reduced count above \(MatrixEncoding.maximumCount)") { compositions[$0].counts.allSatisfy { $0 <= MatrixEncoding.maximumCount } }
-        if options.keepsPositiveTargetsOnly {
-            keep("\(options.targetColumn) <= 0") { targets[$0] > 0 }
-        }
-
-        // One row per reduced formula, at the position of its first appearance.
-        var firstRow: [Composition: Int] = [:]
-        var merged: [Composition] = []
-        var mergedTargets: [Double] = []
-        var mergedCounts: [Int] = []
-        for (composition, target) in zip(compositions, targets) {
-            if let row = firstRow[composition] {
-                switch options.duplicates {
-                case .lowest: mergedTargets[row] = min(mergedTargets[row], target)
-                case .mean: mergedTargets[row] += target
-                }
-                mergedCounts[row] += 1
-            } else {
-                firstRow[composition] = merged.count
-                merged.append(composition)
-                mergedTargets.append(target)
-                mergedCounts.append(1)
-            }
-        }
-        if options.duplicates == .mean {
-            for row in mergedTargets.indices { mergedTargets[row] /= Double(mergedCounts[row]) }
-        }
-        log.record(options.duplicates == .lowest ? "duplicate formula (lowest \(options.targetColumn) kept)"
-                                                 : "duplicate formula (mean \(options.targetColumn) kept)",
-                   removed: compositions.count - merged.count, remaining: merged.count)
-        compositions = merged
-        targets = mergedTargets
-
         if let deviations = options.outlierStandardDeviations {
             let mean = targets.reduce(0, +) / Double(max(1, targets.count))
             let variance = targets.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, targets.count))
@@ -263,7 +296,7 @@ public struct PreparedDataset: Sendable {
             validity = kept.map { validity[$0] }
         }
         guard !compositions.isEmpty else {
-            throw DataFileError(file: table.file, message: "no rows left after the filters (\(log.summaryLine))")
+            throw DataFileError(file: reader.file, message: "no rows left after the filters (\(log.summaryLine))")
         }
         return PreparedCompositions(compositions: compositions, targets: targets,
                                     isHoldout: holdoutFlags(groups: compositions.count, options: options),
@@ -272,34 +305,35 @@ public struct PreparedDataset: Sendable {
 
     // MARK: Elpasolites
 
-    private static func prepareElpasolites(_ table: CSVTable, options: PreparationOptions,
+    private static func prepareElpasolites(_ reader: CSVReader, options: PreparationOptions,
                                            log: inout PreparationLog) throws(DataFileError) -> PreparedElpasolites {
         let siteColumns = ["A", "B", "C", "D"]
         var siteIndices: [Int] = []
-        for name in siteColumns { siteIndices.append(try table.columnIndex(name)) }
-        let targetIndex = try table.columnIndex(options.targetColumn)
+        for name in siteColumns { siteIndices.append(try reader.columnIndex(name)) }
+        let targetIndex = try reader.columnIndex(options.targetColumn)
         var compounds: [Elpasolite] = []
         var targets: [Double] = []
         var seen: Set<Elpasolite> = []
         var duplicates = 0
-        rows: for row in table.rows {
+        rows: while let result = try reader.nextRow() {
+            guard let row = try log.accept(result) else { continue }
             var elements: [Element] = []
             for (name, index) in zip(siteColumns, siteIndices) {
                 let symbol = row.fields[index].trimmingWhitespace
                 guard let element = Element(symbol: symbol), Elpasolite.position(of: element) != nil else {
-                    try log.reject(DataFileError(file: table.file, line: row.line, column: name,
-                                                 message: "'\(symbol)' is not one of the 39 elpasolite elements (H..Bi main group)"))
+                    try log.reject(DataFileError(file: reader.file, line: row.line, column: name,
+                                                 message: "\(symbol.quotedForMessage) is not one of the 39 elpasolite elements (H..Bi main group)"))
                     continue rows
                 }
                 elements.append(element)
             }
             guard let compound = Elpasolite(a: elements[0], b: elements[1], c: elements[2], d: elements[3]) else {
-                try log.reject(DataFileError(file: table.file, line: row.line, message: "sites A, B, C, D must hold four distinct elements"))
+                try log.reject(DataFileError(file: reader.file, line: row.line, message: "sites A, B, C, D must hold four distinct elements"))
                 continue
             }
             guard let target = parseNumber(row.fields[targetIndex]) else {
-                try log.reject(DataFileError(file: table.file, line: row.line, column: options.targetColumn,
-                                             message: "'\(row.fields[targetIndex])' is not a finite number"))
+                try log.reject(DataFileError(file: reader.file, line: row.line, column: options.targetColumn,
+                                             message: "\(row.fields[targetIndex].quotedForMessage) is not a finite number"))
                 continue
             }
             guard seen.insert(compound).inserted else {
@@ -312,7 +346,7 @@ public struct PreparedDataset: Sendable {
         log.recordSkips(remaining: compounds.count + duplicates)
         log.record("duplicate site tuple (first kept)", removed: duplicates, remaining: compounds.count)
         guard !compounds.isEmpty else {
-            throw DataFileError(file: table.file, message: "no rows left after the filters (\(log.summaryLine))")
+            throw DataFileError(file: reader.file, message: "no rows left after the filters (\(log.summaryLine))")
         }
         let classes = ElpasoliteEnergyClasses(spanning: targets)
 
@@ -375,8 +409,8 @@ public struct PreparedDataset: Sendable {
                 + "\(percent(balanced, rowCount)) neutral and electronegativity balanced")
         }
         if !skippedRows.isEmpty {
-            lines.append("skipped rows (first \(min(5, skippedRows.count)) of \(skippedRows.count)):")
-            lines += skippedRows.prefix(5).map { "  \($0)" }
+            lines.append("skipped rows (first \(skippedRows.count) of \(skippedRowCount)):")
+            lines += skippedRows.map { "  \($0)" }
         }
         return lines.joined(separator: "\n")
     }
@@ -399,24 +433,36 @@ private func formatted(_ value: Double) -> String {
 
 /// Collects filter steps and skipped rows while preparing.
 struct PreparationLog {
-    var skipped: [DataFileError]
     let skipsInvalidRows: Bool
+    /// The first ``PreparedDataset/reportedSkipLimit`` skipped rows' errors.
+    var skipped: [DataFileError] = []
+    var skippedCount = 0
     var steps: [FilterStep] = []
 
-    init(skipped: [DataFileError], skipsInvalidRows: Bool) {
-        self.skipped = skipped
+    init(skipsInvalidRows: Bool) {
         self.skipsInvalidRows = skipsInvalidRows
     }
 
     /// A bad row: thrown, or counted when skipping.
     mutating func reject(_ problem: DataFileError) throws(DataFileError) {
         guard skipsInvalidRows else { throw problem }
-        skipped.append(problem)
+        if skipped.count < PreparedDataset.reportedSkipLimit { skipped.append(problem) }
+        skippedCount += 1
+    }
+
+    /// The row of a well-formed `result`, or `nil` once a malformed one is rejected.
+    mutating func accept(_ result: Result<CSVRow, DataFileError>) throws(DataFileError) -> CSVRow? {
+        switch result {
+        case .success(let row): return row
+        case .failure(let problem):
+            try reject(problem)
+            return nil
+        }
     }
 
     /// Records the invalid-row step once all rows are parsed.
     mutating func recordSkips(remaining: Int) {
-        steps.append(FilterStep(name: "invalid rows skipped", removed: skipped.count, remaining: remaining))
+        steps.append(FilterStep(name: "invalid rows skipped", removed: skippedCount, remaining: remaining))
     }
 
     mutating func record(_ name: String, removed: Int, remaining: Int) {

@@ -42,7 +42,7 @@ struct CheckFormulasCommand: ParsableCommand {
         let screening = FormulaScreening(checker: ValidityChecker(rule: rule, oxidationStates: oxidationStates,
                                                                   includesAlloys: !excludesAlloys))
         let counts = try screening.screen(
-            file: input, bytes: try DataFile.read(input), column: column, strict: strict,
+            try LineReader(path: input), column: column, strict: strict,
             emit: { print($0) },
             report: { FileHandle.standardError.write(Data("invalid: \($0)\n".utf8)) })
         if counts.invalid > 0 {

@@ -110,7 +110,7 @@ struct PrepareCommand: ParsableCommand {
     private func prepare() throws {
         let path = try input ?? data.resolve().appendingPathComponent(preset!.fileName).path
         try OutputPath.checkDistinct(output, option: "--output", from: [("--input", path)])
-        let dataset = try PreparedDataset(file: path, bytes: try DataFile.read(path), preset: preset, options: options)
+        let dataset = try PreparedDataset(reading: path, preset: preset, options: options)
         print(dataset.summary)
         try dataset.write(to: output)
         print("wrote \(output): \(dataset.rowCount) rows")

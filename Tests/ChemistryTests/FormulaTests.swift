@@ -84,6 +84,58 @@ final class FormulaTests: XCTestCase {
         }
     }
 
+    func testHydrateNotationIsNamedNotTakenForAFractionalCount() throws {
+        let pentahydrate = try Composition(parsing: "CuH10SO9")
+        let cases: [(String, ChemistryError.Reason, Int)] = [
+            ("CuSO4.5H2O", .hydrateNotation(".5H2O", combined: pentahydrate), 6),
+            ("CuSO4·5H2O", .hydrateNotation("·5H2O", combined: pentahydrate), 6),
+            ("CuSO4•5H2O", .hydrateNotation("•5H2O", combined: pentahydrate), 6),
+            ("NaCl.H2O", .hydrateNotation(".H2O", combined: try Composition(parsing: "NaClH2O")), 5),
+            ("CaSO4.0.5H2O", .hydrateNotation(".0.5H2O", combined: nil), 6),
+            ("CaSO4·0.5H2O", .hydrateNotation("·0.5H2O", combined: nil), 6),
+            ("CaCl2·2NH3", .hydrateNotation("·2NH3", combined: try Composition(parsing: "CaCl2N2H6")), 6),
+            ("Na2CO3·H2O·Xx", .hydrateNotation("·H2O·Xx", combined: nil), 7),
+        ]
+        for (formula, reason, position) in cases {
+            XCTAssertThrowsError(try Composition(parsing: formula), formula) { error in
+                guard let error = error as? ChemistryError else { return XCTFail("\(formula): \(error)") }
+                XCTAssertEqual(error.reason, reason, formula)
+                XCTAssertEqual(error.position, position, formula)
+            }
+        }
+        XCTAssertThrowsError(try Composition(parsing: "CuSO4·5H2O")) { error in
+            XCTAssertEqual("\(error)", "formula 'CuSO4·5H2O': hydrate notation '·5H2O' at character 6 is not supported; "
+                + "write the formula without water of crystallisation or as CuH10SO9")
+        }
+        // A '.' not followed by water stays a decimal point.
+        XCTAssertThrowsError(try Composition(parsing: "Na0.5Cl")) { error in
+            XCTAssertEqual((error as? ChemistryError)?.reason, .fractionalCount("0.5"))
+        }
+        XCTAssertThrowsError(try Composition(parsing: "CuSO4.5H2")) { error in
+            XCTAssertEqual((error as? ChemistryError)?.reason, .fractionalCount("4.5"))
+        }
+        XCTAssertThrowsError(try Composition(parsing: ".5Cl")) { error in
+            XCTAssertEqual((error as? ChemistryError)?.reason, .unexpectedCharacter("."))
+        }
+    }
+
+    func testMessagesQuoteAShortPrefixOfLongInput() {
+        let symbol = "N" + String(repeating: "a", count: 1 << 20)
+        XCTAssertThrowsError(try Composition(parsing: symbol)) { error in
+            let description = "\(error)"
+            let prefix = "'N" + String(repeating: "a", count: 39) + "…' (1048577 bytes)"
+            XCTAssertEqual(description, "formula \(prefix): unknown element symbol \(prefix) at character 1")
+        }
+        XCTAssertThrowsError(try Composition(parsing: "Na1." + String(repeating: "5", count: 60) + "Cl")) { error in
+            XCTAssertEqual((error as? ChemistryError)?.reason, .fractionalCount("1." + String(repeating: "5", count: 60)))
+            XCTAssertLessThan("\(error)".utf8.count, 250, "\(error)")
+            XCTAssertTrue("\(error)".contains("…' (66 bytes)") && "\(error)".contains("…' (62 bytes)"), "\(error)")
+        }
+        XCTAssertEqual("NaCl".quotedForMessage, "'NaCl'")
+        XCTAssertEqual(String(repeating: "é", count: 40).quotedForMessage, "'\(String(repeating: "é", count: 40))'")
+        XCTAssertEqual(String(repeating: "é", count: 41).quotedForMessage, "'\(String(repeating: "é", count: 40))…' (82 bytes)")
+    }
+
     func testCanonicalFormulaReductionAndRoundTrip() throws {
         let cell = try Composition(parsing: "K4Mn4O8")
         XCTAssertEqual(cell.countDivisor, 4)

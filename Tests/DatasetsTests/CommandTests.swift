@@ -67,6 +67,41 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(empty.standardError.contains("empty file"), empty.standardError)
     }
 
+    /// Runs `matgan-dist` through the shell with `redirection` (e.g. `< /dev/zero`) feeding its
+    /// standard input.
+    private func runWithInput(_ arguments: String, _ redirection: String) throws -> CommandRunner.Outcome {
+        try CommandRunner.runProgram("/bin/sh", ["-c", "\"$0\" \(arguments) \(redirection)", CommandRunner.executable.path],
+                                     timeout: 60)
+    }
+
+    func testCheckFormulasRefusesDevicesAndBinaryInputQuickly() throws {
+        let device = try CommandRunner.run(["check-formulas", "/dev/zero"], timeout: 60)
+        XCTAssertEqual(device.exitCode, 1, device.standardError)
+        XCTAssertTrue(device.standardError.contains("/dev/zero: is a character device"), device.standardError)
+
+        let zeros = try runWithInput("check-formulas -", "< /dev/zero")
+        XCTAssertFalse(zeros.timedOut)
+        XCTAssertEqual(zeros.exitCode, 1, zeros.standardError)
+        XCTAssertTrue(zeros.standardError.contains("-:1: byte 1 of the line is NUL: binary data, not a text file"),
+                      zeros.standardError)
+        let columns = try runWithInput("check-formulas - --column formula", "< /dev/zero")
+        XCTAssertEqual(columns.exitCode, 1, columns.standardError)
+        XCTAssertTrue(columns.standardError.contains("binary data"), columns.standardError)
+
+        let folder = try CommandRunner.run(["prepare", "--input", directory.path, "-o", directory.appendingPathComponent("out.h5").path])
+        XCTAssertNotEqual(folder.exitCode, 0)
+        XCTAssertTrue(folder.standardError.contains("\(directory.path): is a directory, expected a file"), folder.standardError)
+    }
+
+    func testCheckFormulasReadsStandardInputAndNamesHydrates() throws {
+        let outcome = try runWithInput("check-formulas -", "<<'END'\nNaCl\nCuSO4.5H2O\nNa0.5Cl\nEND")
+        XCTAssertEqual(outcome.exitCode, 0, outcome.standardError)
+        XCTAssertTrue(outcome.standardOutput.contains("NaCl,NaCl,2,true,true,true"), outcome.standardOutput)
+        XCTAssertTrue(outcome.standardError.contains("-:2: formula 'CuSO4.5H2O': hydrate notation '.5H2O' at character 6 is not "
+            + "supported; write the formula without water of crystallisation or as CuH10SO9"), outcome.standardError)
+        XCTAssertTrue(outcome.standardError.contains("-:3: formula 'Na0.5Cl': fractional count '0.5'"), outcome.standardError)
+    }
+
     func testPrepareWritesFileOrNothing() throws {
         let input = try write("small.csv", Array("formula,e_form_ev_per_atom\nK4Mn4O8,-1\nNaCl,-2\nFe,0\nSrTiO3,-3\n".utf8))
         let output = directory.appendingPathComponent("small.h5").path

@@ -1,7 +1,9 @@
 import Chemistry
 import Datasets
 import Foundation
+import HDF5
 import Random
+import Training
 
 /// The Chemistry workloads of the data-preparation and screening performance targets:
 /// validity of 1 million generated formulas in under 5 s per core (>= 200,000/s), and
@@ -54,7 +56,45 @@ enum ChemistryBenchmarks {
                 + String(format: "%.2f s/run, %.2f CPU s/run)", 1 / runs.perSecond, 1 / runs.perCPUSecond)
             return [BenchmarkResult(workload: workload, batch: rows, rates: runs, samplesPerCall: rows, reference: nil)]
         },
+        BenchmarkCase(name: "data-epoch-load") { seconds in
+            guard let directory = try? DataOptions.parse([]).resolve() else {
+                FileHandle.standardError.write(Data("data-epoch-load: no data directory found, skipped\n".utf8))
+                return []
+            }
+            return try epochLoad(oqmd: directory.appendingPathComponent(DatasetPreset.oqmd.fileName).path, seconds: seconds)
+        },
     ]
+
+    /// Rank 0's rows of one OQMD epoch (global batch 512) read from the prepared file, as
+    /// `train` reads them at the start of each epoch, for 1, 2, 8 and 64 ranks; and, for 64 ranks,
+    /// the same rows as one HDF5 selection built row run by row run, for comparison.
+    static func epochLoad(oqmd path: String, seconds: Double) throws -> [BenchmarkResult] {
+        let prepared = FileManager.default.temporaryDirectory.appendingPathComponent("bench-oqmd-\(getpid()).h5").path
+        defer { try? FileManager.default.removeItem(atPath: prepared) }
+        try PreparedDataset(file: path, bytes: try DataFile.read(path), preset: .oqmd, options: PreparationOptions(preset: .oqmd))
+            .write(to: prepared)
+        let data = try CompositionTrainingSet(path: prepared)
+        var results: [BenchmarkResult] = []
+        for worldSize in [1, 2, 8, 64] {
+            let schedule = try BatchSchedule(rowCount: data.trainingRows.count, globalBatchSize: 512, rank: 0,
+                                             worldSize: worldSize, seed: 1)
+            let rows = schedule.localRows(epoch: 0)
+            let rates = try measureRates(seconds: seconds) { _ = try data.readMatrices(rows, split: PreparedFile.trainSplit) }
+            results.append(BenchmarkResult(workload: "OQMD epoch rows of rank 0 of \(worldSize), blocks (\(rows.count) rows)",
+                                           batch: worldSize, rates: rates, samplesPerCall: rows.count, reference: nil))
+            if worldSize == 64 {
+                let fileRows = rows.map { data.trainingRows[$0] }.sorted()
+                let matrices = try File.open(prepared).openDataset(PreparedFile.onehot)
+                var buffer = [UInt8](repeating: 0, count: fileRows.count * data.cellCount)
+                let selection = try measureRates(seconds: seconds) {
+                    _ = try buffer.withUnsafeMutableBufferPointer { try matrices.readRows(at: fileRows, into: $0) }
+                }
+                results.append(BenchmarkResult(workload: "OQMD epoch rows of rank 0 of 64, one selection (\(rows.count) rows)",
+                                               batch: worldSize, rates: selection, samplesPerCall: rows.count, reference: nil))
+            }
+        }
+        return results
+    }
 
     /// Random formulas like a generator's output: 2-8 distinct elements of MatGAN's 85,
     /// counts 1-8.

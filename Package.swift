@@ -91,7 +91,7 @@ let package = Package(
         /// Runs the built executable (alone or under mpirun) for end-to-end tests; finite-difference
         /// and double-precision references for numerical tests.
         .target(name: "TestSupport", dependencies: ["NeuralNet", "Random"], path: "Tests/Support"),
-        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "TestSupport", "Launch"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "HDF5", "TestSupport", "Launch"]),
         .testTarget(name: "BLASTests", dependencies: ["BLAS", "TestSupport", "Launch"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "RandomTests", dependencies: ["Random"]),

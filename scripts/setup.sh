@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Installs the system libraries matgan-dist links against (OpenMPI, serial HDF5,
-# OpenBLAS, zlib) and builds the release binary. Idempotent and non-interactive.
+# Installs the system libraries matgan-dist links against (OpenMPI, serial HDF5, OpenBLAS, zlib)
+# and builds the release binary. Idempotent and non-interactive.
+#   --no-build  install only
+#   --slurm     also install Slurm and munge, for the local test cluster (scripts/slurm-local.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+build=yes
 packages=(pkg-config libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools libopenblas-dev zlib1g-dev)
+for option in "$@"; do
+    case $option in
+        --no-build) build=no ;;
+        --slurm) packages+=(slurmctld slurmd slurm-client munge) ;;
+        *) echo "usage: $0 [--no-build] [--slurm]" >&2; exit 2 ;;
+    esac
+done
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -17,6 +27,6 @@ if ((${#missing[@]})); then
     "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-if [[ "${1:-}" != "--no-build" ]]; then
+if [[ $build == yes ]]; then
     swift build -c release --product matgan-dist
 fi

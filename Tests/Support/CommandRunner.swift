@@ -107,11 +107,12 @@ public enum CommandRunner {
 
     /// Runs `program` (a path, or a name looked up on PATH) with `arguments`.
     public static func runProgram(
-        _ program: String, _ arguments: [String], timeout: Double = 120, environment: [String: String] = [:]
+        _ program: String, _ arguments: [String], timeout: Double = 120, environment: [String: String] = [:],
+        workingDirectory: URL? = nil
     ) throws -> Outcome {
         let path = program.contains("/") ? program : "/usr/bin/env"
         return try startProgram(path, program.contains("/") ? arguments : [program] + arguments,
-                                timeout: timeout, environment: environment, unsetting: [], workingDirectory: nil).wait()
+                                timeout: timeout, environment: environment, unsetting: [], workingDirectory: workingDirectory).wait()
     }
 
     private static func startProgram(
@@ -134,8 +135,8 @@ public enum CommandRunner {
         try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
         let outputURL = outputDirectory.appendingPathComponent("stdout")
         let errorURL = outputDirectory.appendingPathComponent("stderr")
-        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         let output = try FileHandle(forWritingTo: outputURL)
         let error = try FileHandle(forWritingTo: errorURL)
         process.standardInput = FileHandle.nullDevice

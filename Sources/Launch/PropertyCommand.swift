@@ -130,6 +130,7 @@ struct PropertyTrain: ParsableCommand {
 
     func run() throws {
         let world = try Communicator.world
+        RankLogHandler.bootstrap(rank: world.rank, verbose: false)
         try world.abortingOnError {
             let log: (String) -> Void = { if world.isRoot { print($0); fflush(nil) } }
             let path = try resolveDataFile(data, dataOptions)

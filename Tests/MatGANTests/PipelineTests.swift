@@ -8,8 +8,8 @@ import XCTest
 /// generated formula list: the distributed guarantees (rank-count independence, identical
 /// replicas, exact resume, synchronised batch norm) checked end to end.
 final class PipelineTests: XCTestCase {
-    private static let work = FileManager.default.temporaryDirectory.appendingPathComponent("matgan-pipeline-\(UUID().uuidString)")
-    private static var dataPath: String { work.appendingPathComponent("data.h5").path }
+    static let work = FileManager.default.temporaryDirectory.appendingPathComponent("matgan-pipeline-\(UUID().uuidString)")
+    static var dataPath: String { work.appendingPathComponent("data.h5").path }
 
     override class func setUp() {
         super.setUp()
@@ -38,14 +38,14 @@ final class PipelineTests: XCTestCase {
         super.tearDown()
     }
 
-    private func path(_ name: String) -> String { Self.work.appendingPathComponent(name).path }
+    func path(_ name: String) -> String { Self.work.appendingPathComponent(name).path }
 
-    private func prepareData() throws {
+    func prepareData() throws {
         guard !FileManager.default.fileExists(atPath: Self.dataPath) else { return }
         try assertSucceeds(["prepare", "--input", path("formulas.csv"), "--output", Self.dataPath, "--seed", "3"], ranks: 2)
     }
 
-    private func trainArguments(_ runDirectory: String, steps: Int, extra: [String] = []) -> [String] {
+    func trainArguments(_ runDirectory: String, steps: Int, extra: [String] = []) -> [String] {
         ["train", "--model", "matgan-mp", "--data", Self.dataPath, "--run-dir", path(runDirectory), "--steps", String(steps),
          "--batch-size", "8", "--seed", "5", "--log-every", "1"] + extra
     }

@@ -38,8 +38,8 @@ let package = Package(
         .target(name: "Random", swiftSettings: numericSettings),
         /// MPI communicator: collectives over contiguous buffers, lifecycle, clean aborts.
         .target(name: "Distributed", dependencies: ["CMPI"]),
-        /// HDF5 files: typed datasets, attributes, chunked appends, shard reads, atomic writes.
-        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        /// HDF5 files: typed datasets, attributes, chunked appends, shard reads, atomic writes, checksums.
+        .target(name: "HDF5", dependencies: ["CHDF5", .product(name: "Logging", package: "swift-log")]),
         /// The training engine: flat parameter buffers, layers with forward and backward, losses,
         /// optimizers, WGAN-GP, and the reducer through which data parallelism plugs in. No MPI.
         .target(name: "NeuralNet", dependencies: ["COpenBLAS", "Random"], swiftSettings: numericSettings),

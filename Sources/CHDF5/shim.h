@@ -2,6 +2,8 @@
 // (valid only after H5open); these accessors make them callable from Swift.
 #pragma once
 #include <hdf5.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static inline hid_t chdf5_native_uint8(void) { H5open(); return H5T_NATIVE_UINT8; }
 static inline hid_t chdf5_native_int32(void) { H5open(); return H5T_NATIVE_INT32; }
@@ -27,3 +29,8 @@ static inline size_t chdf5_variable(void) { return H5T_VARIABLE; }
 static inline hid_t chdf5_default(void) { return H5P_DEFAULT; }
 static inline hid_t chdf5_all(void) { return H5S_ALL; }
 static inline unsigned chdf5_obj_all(void) { return H5F_OBJ_ALL; }
+
+// An anonymous in-memory file (memfd_create, close-on-exec), which File.abandonWrites puts
+// under a file that can no longer be written; glibc declares memfd_create only under
+// _GNU_SOURCE, which Swift's Glibc module leaves undefined.
+static inline int chdf5_memory_file(void) { return (int)syscall(SYS_memfd_create, "abandoned HDF5 file", 1u); }

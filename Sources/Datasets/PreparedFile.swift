@@ -22,6 +22,8 @@ import HDF5
 ///   attributes `class_lower_bound`, `class_upper_bound`
 /// - `augmented` UInt8 `[N]`: 1 for added A/B swaps
 ///
+/// Every dataset is chunked and carries Fletcher-32 checksums, verified on each read.
+///
 /// Attributes on the root of both: `format`, `kind`, `preset`, `source_file`,
 /// `source_sha256`, `rows_read`, `filter_names`, `filter_rows_removed`,
 /// `filter_rows_remaining`, `seed`, `holdout_fraction`, `train_rows`, `holdout_rows`,
@@ -68,8 +70,10 @@ extension PreparedDataset {
         let holdout = isHoldout
         let rows = holdout.count
         let heldOut = holdout.filter { $0 }.count
+        // Chunked storage for every dataset: each chunk carries a Fletcher-32 checksum.
         let chunked = DatasetStorage.chunked(rows: max(1, min(rows, 4096)), compression: 4)
-        try file.write(PreparedFile.split, holdout.map { $0 ? PreparedFile.holdoutSplit : PreparedFile.trainSplit })
+        try file.write(PreparedFile.split, holdout.map { $0 ? PreparedFile.holdoutSplit : PreparedFile.trainSplit },
+                       storage: chunked)
         let attributes: [(String, AttributeValue)] = [
             ("format", .string(PreparedFile.format)),
             ("preset", .string(preset?.rawValue ?? "custom")),
@@ -98,25 +102,28 @@ extension PreparedDataset {
                 }
             }
             try file.write(PreparedFile.onehot, onehot, shape: [rows, encoding.rowCount, MatrixEncoding.maximumCount], storage: chunked)
-            try file.writeStrings(PreparedFile.formula, data.compositions.map(\.formula))
-            try file.write(PreparedFile.target, data.targets)
-            try file.write(PreparedFile.elementCount, data.compositions.map { UInt8($0.elementCount) })
-            try file.write(PreparedFile.chargeNeutral, data.validity.map { $0.isChargeNeutral ? UInt8(1) : 0 })
-            try file.write(PreparedFile.electronegativityBalanced, data.validity.map { $0.isElectronegativityBalanced ? UInt8(1) : 0 })
-            try file.write(PreparedFile.smactValid, data.validity.map { $0.isValid ? UInt8(1) : 0 })
+            try file.writeStrings(PreparedFile.formula, data.compositions.map(\.formula), storage: chunked)
+            try file.write(PreparedFile.target, data.targets, storage: chunked)
+            try file.write(PreparedFile.elementCount, data.compositions.map { UInt8($0.elementCount) }, storage: chunked)
+            try file.write(PreparedFile.chargeNeutral, data.validity.map { $0.isChargeNeutral ? UInt8(1) : 0 }, storage: chunked)
+            try file.write(PreparedFile.electronegativityBalanced, data.validity.map { $0.isElectronegativityBalanced ? UInt8(1) : 0 },
+                           storage: chunked)
+            try file.write(PreparedFile.smactValid, data.validity.map { $0.isValid ? UInt8(1) : 0 }, storage: chunked)
             try file.setAttribute("kind", .string("compositions"))
             try file.setAttribute("formula_column", .string(options.formulaColumn))
             try file.setAttribute("element_order", .stringArray(encoding.rowElements.map(\.symbol)))
             try file.setAttribute("oxidation_states", .string(options.oxidationStates.rawValue))
             try file.setAttribute("duplicates", .string(options.duplicates.rawValue))
         case .elpasolites(let data):
-            try file.write(PreparedFile.sites, data.compounds.flatMap { $0.sites.map(UInt8.init) }, shape: [rows, Elpasolite.siteCount])
-            try file.write(PreparedFile.vector, data.compounds.flatMap(\.vector), shape: [rows, Elpasolite.vectorLength])
-            try file.write(PreparedFile.tupleIndex, data.compounds.map { Int64($0.index) })
-            try file.writeStrings(PreparedFile.formula, data.compounds.map(\.formula))
-            try file.write(PreparedFile.target, data.targets)
-            try file.write(PreparedFile.classIndex, data.targets.map { UInt8(data.classes.index(ofEnergy: $0)) })
-            try file.write(PreparedFile.augmented, data.isAugmented.map { $0 ? UInt8(1) : 0 })
+            try file.write(PreparedFile.sites, data.compounds.flatMap { $0.sites.map(UInt8.init) }, shape: [rows, Elpasolite.siteCount],
+                           storage: chunked)
+            try file.write(PreparedFile.vector, data.compounds.flatMap(\.vector), shape: [rows, Elpasolite.vectorLength],
+                           storage: chunked)
+            try file.write(PreparedFile.tupleIndex, data.compounds.map { Int64($0.index) }, storage: chunked)
+            try file.writeStrings(PreparedFile.formula, data.compounds.map(\.formula), storage: chunked)
+            try file.write(PreparedFile.target, data.targets, storage: chunked)
+            try file.write(PreparedFile.classIndex, data.targets.map { UInt8(data.classes.index(ofEnergy: $0)) }, storage: chunked)
+            try file.write(PreparedFile.augmented, data.isAugmented.map { $0 ? UInt8(1) : 0 }, storage: chunked)
             try file.setAttribute("kind", .string("elpasolites"))
             try file.setAttribute("vocabulary", .stringArray(Elpasolite.vocabulary.map(\.symbol)))
             try file.setAttribute("class_lower_bound", .double(data.classes.lowerBound))

@@ -24,6 +24,22 @@ public final class Dataset: Location {
         }
     }
 
+    /// Whether reads verify a Fletcher-32 checksum of the stored data: true for chunked
+    /// datasets this module writes, false for contiguous ones and for files written without it.
+    public var isChecksummed: Bool {
+        get throws {
+            let creation = try check(H5Dget_create_plist(try openHandle()), "cannot read the dataset's creation properties")
+            defer { H5Pclose(creation) }
+            var flags: UInt32 = 0
+            var valueCount = 0
+            guard H5Pget_filter_by_id2(creation, H5Z_FILTER_FLETCHER32, &flags, &valueCount, nil, 0, nil, nil) >= 0 else {
+                _ = Library.takeErrorStack()  // the filter is absent
+                return false
+            }
+            return true
+        }
+    }
+
     // MARK: Numeric rows
 
     /// Reads the whole dataset in row-major order, converting integer widths or real precisions

@@ -171,6 +171,12 @@ public class Group: Location {
                 try check(H5Pset_shuffle(creation), "cannot enable the shuffle filter", object: object)
                 try check(H5Pset_deflate(creation, UInt32(level)), "cannot enable deflate compression", object: object)
             }
+            // Last in the pipeline, so a read checks the stored bytes before inflating them. HDF5
+            // accepts filters on variable-length strings only as optional ones.
+            try check(H5Tis_variable_str(type) > 0
+                          ? H5Pset_filter(creation, H5Z_FILTER_FLETCHER32, UInt32(H5Z_FLAG_OPTIONAL), 0, nil)
+                          : H5Pset_fletcher32(creation),
+                      "cannot enable the Fletcher-32 checksum", object: object)
         } else if extendable {
             throw error(.invalidArgument, "an extendable dataset needs chunked storage", object: object)
         }

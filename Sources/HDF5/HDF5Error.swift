@@ -1,3 +1,5 @@
+import Foundation
+
 /// A failed HDF5 operation: which file and object, what went wrong in words, and the HDF5
 /// library's own error stack (outermost call first) when the library reported the failure.
 public struct HDF5Error: Error, CustomStringConvertible, Sendable {
@@ -19,6 +21,11 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable {
         case outOfRange
         /// The object was used after its file was committed or discarded.
         case closed
+        /// The file system, or the user's quota on it, has no room for the file.
+        case noSpace
+        /// Stored data fails its checksum: it changed after it was written (a flipped bit on
+        /// disk, a bad copy, an edit).
+        case corruptData
         /// Any other failure reported by the HDF5 library (I/O errors, corrupt metadata, ...).
         case libraryFailure
     }
@@ -52,5 +59,27 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable {
             text += " [HDF5: " + libraryMessages.joined(separator: "; ") + "]"
         }
         return text
+    }
+}
+
+extension HDF5Error {
+    /// An error for a library call that just failed, carrying HDF5's error stack `stack` (by
+    /// default taken off this thread's stack). Whatever the call, two causes found in the stack
+    /// decide the kind: a checksum mismatch makes it `.corruptData`, and a system error is named
+    /// in words after `message` ("no space left on device"), a full disk or quota making it
+    /// `.noSpace`.
+    init(libraryFailure message: String, kind: Kind = .libraryFailure, path: String, object: String,
+         stack: [String] = Library.takeErrorStack()) {
+        let text = stack.joined(separator: "\n")
+        if text.contains("Fletcher32 checksum") || text.contains("incorrect metadata checksum") {
+            self.init(kind: .corruptData, path: path, object: object,
+                      message: "\(message): the data is corrupt (checksum mismatch)", libraryMessages: stack)
+        } else if let match = text.firstMatch(of: /errno = (\d+)/), let code = Int32(match.1) {
+            // The file drivers put the failing system call's errno in their message.
+            self.init(kind: code == ENOSPC || code == EDQUOT ? .noSpace : kind, path: path, object: object,
+                      message: "\(message): \(Library.describeSystemError(code))", libraryMessages: stack)
+        } else {
+            self.init(kind: kind, path: path, object: object, message: message, libraryMessages: stack)
+        }
     }
 }

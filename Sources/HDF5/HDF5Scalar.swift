@@ -51,9 +51,12 @@ extension Double: HDF5Scalar { public static var scalarKind: ScalarKind { .doubl
 
 /// How a dataset's elements are laid out in the file.
 public enum DatasetStorage: Sendable, Equatable {
-    /// One contiguous block: fastest to read whole, cannot be compressed or extended.
+    /// One contiguous block: fastest to read whole, cannot be compressed, extended or checksummed.
     case contiguous
     /// Chunks of `rows` rows (axis 0), each filtered by shuffle + deflate at level
-    /// `compression` (0-9) when `compression` is not nil.
+    /// `compression` (0-9) when `compression` is not nil, and carrying a Fletcher-32 checksum
+    /// that every read verifies (a mismatch throws `HDF5Error.Kind.corruptData`). For
+    /// variable-length strings the chunks hold references to the strings, whose characters
+    /// HDF5 keeps in its global heap: the checksum covers the references, not the characters.
     case chunked(rows: Int, compression: Int?)
 }

@@ -6,9 +6,23 @@ enum Library {
     /// Opens the library and turns off its printing of error stacks to stderr: failures are
     /// reported as `HDF5Error`s instead. The setting lives in the calling thread's error stack
     /// (the library is built thread-safe), so this runs on every file open/create.
+    ///
+    /// The library's exit handler is not installed: it closes every identifier still open, and
+    /// in HDF5 1.10 one whose close failed points at freed memory and crashes the process at
+    /// exit. `File.abandonWrites` keeps closes from failing; this is the backstop. Files are
+    /// closed by commit, discard or deinit, so the handler has nothing else to do. (Once the
+    /// library is initialised, `H5dont_atexit` does nothing.)
     static func prepare() {
+        H5dont_atexit()
         H5open()
         H5Eset_auto2(chdf5_error_default(), nil, nil)
+    }
+
+    /// A system error number in words, as `strerror` says it but in lower case
+    /// ("no space left on device").
+    static func describeSystemError(_ code: Int32) -> String {
+        let reason = String(cString: strerror(code))
+        return reason.prefix(1).lowercased() + reason.dropFirst()
     }
 
     /// Takes the messages off the current thread's HDF5 error stack (outermost call first)
@@ -19,7 +33,9 @@ enum Library {
             _ = H5Ewalk2(chdf5_error_default(), H5E_WALK_DOWNWARD, { _, error, clientData in
                 guard let error, let clientData else { return 0 }
                 let function = error.pointee.func_name.map { String(cString: $0) } ?? "?"
-                let description = error.pointee.desc.map { String(cString: $0) } ?? ""
+                // One line per message: the file drivers' messages contain line breaks.
+                let description = error.pointee.desc.map { String(cString: $0) }?
+                    .replacingOccurrences(of: "\n", with: " ") ?? ""
                 clientData.assumingMemoryBound(to: [String].self).pointee
                     .append("\(function)(): \(description)")
                 return 0

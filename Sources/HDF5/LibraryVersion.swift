@@ -7,6 +7,7 @@ public enum HDF5Library {
         var major: UInt32 = 0
         var minor: UInt32 = 0
         var release: UInt32 = 0
+        Library.prepare()
         H5get_libversion(&major, &minor, &release)
         return "\(major).\(minor).\(release)"
     }

@@ -36,17 +36,26 @@ public class Location {
         switch handleKind {
         case .file: status = H5Fclose(handle)
         case .group: status = H5Gclose(handle)
-        case .dataset: status = H5Dclose(handle)
+        case .dataset:
+            // Closing writes the dataset's cached chunks, and a close that fails leaves a dangling
+            // identifier (see `File.abandonWrites`). So they are written first, while the
+            // identifier is valid, and a failure abandons the file's writes.
+            if let owner, owner.isWritable, owner.writeFailure == nil, H5Dflush(handle) < 0 {
+                owner.abandonWrites(error(.libraryFailure, "cannot write the dataset", fromLibrary: true))
+            }
+            status = H5Dclose(handle)
         }
         handle = -1
         return status >= 0
     }
 
-    /// The identifier, or an error if the object's file has been committed or discarded.
+    /// The identifier, or an error if the object's file has been committed or discarded, or
+    /// has given up writing after a failed write (whose error is thrown again).
     func openHandle() throws -> hid_t {
         guard handle >= 0 else {
             throw error(.closed, "used after its file was committed or discarded")
         }
+        if let failure = (owner ?? self as? File)?.writeFailure { throw failure }
         return handle
     }
 
@@ -57,10 +66,11 @@ public class Location {
     }
 
     /// An error about this object (or `object`); with `fromLibrary`, HDF5's error stack is
-    /// taken and attached.
+    /// taken, attached and searched for the cause (see `HDF5Error.init(libraryFailure:...)`).
     func error(_ kind: HDF5Error.Kind, _ message: String, object: String? = nil, fromLibrary: Bool = false) -> HDF5Error {
-        HDF5Error(kind: kind, path: filePath, object: object ?? name, message: message,
-                  libraryMessages: fromLibrary ? Library.takeErrorStack() : [])
+        fromLibrary
+            ? HDF5Error(libraryFailure: message, kind: kind, path: filePath, object: object ?? name)
+            : HDF5Error(kind: kind, path: filePath, object: object ?? name, message: message)
     }
 
     /// Throws an error carrying HDF5's error stack if `status` (an herr_t, htri_t or hid_t) is negative.

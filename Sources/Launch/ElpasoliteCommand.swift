@@ -69,6 +69,7 @@ struct ElpasoliteOracleCommand: ParsableCommand {
 
     func run() throws {
         let world = try Communicator.world
+        RankLogHandler.bootstrap(rank: world.rank, verbose: false)
         let started = Date()
         let grid: CrossValidationGrid
         do {

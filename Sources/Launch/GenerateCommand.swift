@@ -84,17 +84,21 @@ struct GenerateCommand: ParsableCommand {
             let sampler = SampleGenerator(generator: generator, seed: seed, decoding: rule, oxidationStates: oxidationStates)
             let job = GenerationJob(world: world, sampler: sampler, totalSamples: samples, saveMatrices: saveMatrices)
             let start = Date()
-            var lastReport = Date()
-            logger.info("generating \(samples) samples from \(checkpoint) (step \(header.step), \(weights)) on \(world.size) rank(s)")
+            var lastReport: Date?
+            let size = ByteCountFormatter.string(fromByteCount: Int64(job.estimatedFileSize), countStyle: .file)
+            logger.info("generating \(samples) samples from \(checkpoint) (step \(header.step), \(weights)) on \(world.size) rank(s) "
+                        + "into \(output), about \(size)")
             logger.logBLASKernels(isRoot: world.isRoot)
             try job.run(outputPath: output, attributes: [
                 "checkpoint": .string(checkpoint), "generator_weights": .string(weights), "model": .string(header.model), "checkpoint_step": .int64(Int64(header.step)),
                 "training_data": .string(header.dataFile), "training_data_sha256": .string(header.dataSHA256),
                 "created": .string(ISO8601DateFormatter().string(from: Date())),
             ].merging(KernelChoice.provenance.attributes) { $1 }) { written in
-                if Date().timeIntervalSince(lastReport) > 10 {
-                    let rate = Double(written) / Date().timeIntervalSince(start)
-                    logger.info("\(written) / \(samples) samples, \(Int(rate)) samples/s")
+                // The first report comes after the first block, so a budget of years shows at once.
+                if lastReport.map({ Date().timeIntervalSince($0) > 10 }) ?? true {
+                    let rate = Double(written) / max(Date().timeIntervalSince(start), 1e-3)
+                    logger.info("\(written) / \(samples) samples, \(Int(rate)) samples/s, "
+                                + "ETA \(TrainingSession.duration(Double(samples - written) / max(rate, 1e-9)))")
                     lastReport = Date()
                 }
             }

@@ -93,6 +93,7 @@ struct PrepareCommand: ParsableCommand {
 
     func run() throws {
         let world = try Communicator.world
+        RankLogHandler.bootstrap(rank: world.rank, verbose: false)
         var failure: Error?
         if world.isRoot {
             do {

@@ -95,6 +95,7 @@ struct PropertyTrain: ParsableCommand {
 
     func validate() throws {
         guard testFraction > 0, testFraction < 1 else { throw ValidationError("--test-fraction must be in (0, 1), got \(testFraction)") }
+        try OutputPath.checkDistinct(output, option: "--output", from: [("--data", data)])
         let treeOptions = [trees != nil, maxDepth != nil, minSamplesLeaf != nil]
         if model == .elemNet, treeOptions.contains(true) || maxFeatures != nil || subsample != nil {
             throw ValidationError("--trees, --max-depth, --min-samples-leaf, --max-features and --subsample are for rf and gbdt")
@@ -110,6 +111,7 @@ struct PropertyTrain: ParsableCommand {
 
     func run() throws {
         let world = try Communicator.world
+        RankLogHandler.bootstrap(rank: world.rank, verbose: false)
         try world.abortingOnError {
             let log: (String) -> Void = { if world.isRoot { print($0); fflush(nil) } }
             let path = try resolveDataFile(data, dataOptions)
@@ -230,6 +232,10 @@ struct PropertyPredict: ParsableCommand {
 
     @Option(name: [.short, .long], help: ArgumentHelp("CSV file to write.", valueName: "file"))
     var output: String
+
+    func validate() throws {
+        try OutputPath.checkDistinct(output, option: "--output", from: [("--model", model), ("--input", input)])
+    }
 
     @OptionGroup var dataOptions: DataOptions
 

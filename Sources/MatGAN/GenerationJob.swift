@@ -35,16 +35,28 @@ public struct GenerationJob {
         self.saveMatrices = saveMatrices
     }
 
+    /// About how many bytes the sample file takes, used to refuse a generation whose file
+    /// would not fit: per sample the key (16), the four flags (4), the formula's reference (16)
+    /// and its characters in HDF5's heap (up to 32), with matrices 32 more for a compressed
+    /// one-hot matrix, plus 1 MiB of metadata. It errs high: Materials Project formulas with
+    /// random keys take 46 bytes a sample, 55 with matrices.
+    public var estimatedFileSize: Int {
+        (1 << 20) + totalSamples * (saveMatrices ? 100 : 68)
+    }
+
     private var blockSize: Int { sampler.generator.maxBatch }
     private var blockCount: Int { (totalSamples + blockSize - 1) / blockSize }
     private var roundCount: Int { (blockCount + world.size - 1) / world.size }
 
-    /// Generates everything and (rank 0) writes `outputPath` atomically. Collective.
+    /// Generates everything and (rank 0) writes `outputPath` atomically; rank 0 refuses to
+    /// start (`HDF5Error.Kind.noSpace`) when the output's file system has less free space than
+    /// ``estimatedFileSize``. Collective.
     ///
     /// - Parameter progress: called on rank 0 after each round with the samples written.
     public func run(outputPath: String, attributes: [String: AttributeValue],
                     progress: (Int) -> Void) throws {
-        let writer = world.isRoot ? try SampleFileWriter(path: outputPath, saveMatrices: saveMatrices) : nil
+        let writer = world.isRoot
+            ? try SampleFileWriter(path: outputPath, saveMatrices: saveMatrices, expectedSize: estimatedFileSize) : nil
         do {
             for round in 0..<roundCount {
                 let block = round * world.size + world.rank
@@ -95,8 +107,8 @@ private final class SampleFileWriter {
     private let matrices: Dataset?
     private(set) var written = 0
 
-    init(path: String, saveMatrices: Bool) throws {
-        file = try File.create(path)
+    init(path: String, saveMatrices: Bool, expectedSize: Int) throws {
+        file = try File.create(path, expectedSize: expectedSize)
         let samples = try file.createGroup("samples")
         let chunk = 16_384
         keys = try samples.createExtendableDataset("key", of: UInt64.self, rowShape: [2], chunkRows: chunk)

@@ -230,9 +230,12 @@ public final class TrainingSession {
         }
     }
 
-    static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite else { return "-" }
+    /// `seconds` as `1h05m`, `3m07s`, or days and years when longer (`-` when unknown).
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds < 1e15 else { return "-" }
         let total = Int(seconds.rounded())
+        if total >= 365 * 86_400 { return String(format: "%.1f years", seconds / (365.25 * 86_400)) }
+        if total >= 86_400 { return "\(total / 86_400)d\(String(format: "%02d", total % 86_400 / 3600))h" }
         return total >= 3600 ? "\(total / 3600)h\(String(format: "%02d", total % 3600 / 60))m"
             : "\(total / 60)m\(String(format: "%02d", total % 60))s"
     }

@@ -36,9 +36,10 @@ final class InteroperabilityTests: XCTestCase {
             e = f["energies"]
             assert e.dtype == np.float32 and e.shape == (3, 4), (e.dtype, e.shape)
             assert np.array_equal(e[...], np.arange(12, dtype=np.float32).reshape(3, 4) / 4)
-            assert e.compression == "gzip" and e.shuffle and e.chunks == (2, 4), (e.compression, e.chunks)
+            assert e.compression == "gzip" and e.shuffle and e.fletcher32 and e.chunks == (2, 4), (e.compression, e.chunks)
             c = f["compositions"]
             assert c.dtype == np.uint8 and c.shape == (5, 85, 8) and c.maxshape == (None, 85, 8), (c.dtype, c.shape)
+            assert c.fletcher32
             assert np.array_equal(c[...].ravel(), np.arange(5 * 85 * 8) % 251)
             assert c.attrs["encoding"] == "one-hot counts"
             assert f["counts"].dtype == np.int64 and list(f["counts"][...]) == [1, 2, 3]

@@ -86,8 +86,9 @@ struct GenerateCommand: ParsableCommand {
             let start = Date()
             var lastReport: Date?
             let size = ByteCountFormatter.string(fromByteCount: Int64(job.estimatedFileSize), countStyle: .file)
-            logger.info("generating \(samples) samples from \(checkpoint) (step \(header.step), \(weights)) on \(world.size) rank(s) "
-                        + "into \(output), about \(size)")
+            let plan = "generating \(samples) samples from \(checkpoint) (step \(header.step), \(weights)) on \(world.size) "
+                + "rank(s) into \(output), about \(size)"
+            logger.info("\(plan)")
             logger.logBLASKernels(isRoot: world.isRoot)
             try job.run(outputPath: output, attributes: [
                 "checkpoint": .string(checkpoint), "generator_weights": .string(weights), "model": .string(header.model), "checkpoint_step": .int64(Int64(header.step)),
@@ -97,8 +98,8 @@ struct GenerateCommand: ParsableCommand {
                 // The first report comes after the first block, so a budget of years shows at once.
                 if lastReport.map({ Date().timeIntervalSince($0) > 10 }) ?? true {
                     let rate = Double(written) / max(Date().timeIntervalSince(start), 1e-3)
-                    logger.info("\(written) / \(samples) samples, \(Int(rate)) samples/s, "
-                                + "ETA \(TrainingSession.duration(Double(samples - written) / max(rate, 1e-9)))")
+                    let eta = TrainingSession.duration(Double(samples - written) / max(rate, 1e-9))
+                    logger.info("\(written) / \(samples) samples, \(Int(rate)) samples/s, ETA \(eta)")
                     lastReport = Date()
                 }
             }

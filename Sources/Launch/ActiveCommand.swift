@@ -39,28 +39,28 @@ struct ActiveOptions: ParsableArguments {
     @Option(name: .customLong("output-dir"), help: ArgumentHelp("Directory for the CSV and SVG outputs.", valueName: "dir"))
     var outputDirectory: String
 
-    @Option(name: .customLong("start-size"), help: ArgumentHelp("Labelled starting rows (paper: 300 or 1000).", valueName: "n"))
+    @Option(name: .customLong("start-size"), parsing: .unconditional, help: ArgumentHelp("Labelled starting rows (paper: 300 or 1000).", valueName: "n"))
     var startSize = 300
 
-    @Option(help: ArgumentHelp("Suggestions in total (paper: 1000).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Suggestions in total (paper: 1000).", valueName: "n"))
     var budget = 1000
 
-    @Option(name: .customLong("batch-size"), help: ArgumentHelp("Suggestions per iteration (paper: 20).", valueName: "n"))
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("Suggestions per iteration (paper: 20).", valueName: "n"))
     var batchSize = 20
 
-    @Option(help: ArgumentHelp("A new composition whose oracle value exceeds this is a discovery (eV).", valueName: "value"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("A new composition whose oracle value exceeds this is a discovery (eV).", valueName: "value"))
     var threshold = 6.0
 
-    @Option(help: ArgumentHelp("Random candidates scored per iteration.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random candidates scored per iteration.", valueName: "n"))
     var candidates = 10_000
 
-    @Option(help: ArgumentHelp("Best candidates refined by gradient ascent per iteration.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Best candidates refined by gradient ascent per iteration.", valueName: "n"))
     var refined = 40
 
-    @Option(help: ArgumentHelp("Random restarts of the first GP hyper-parameter search (later ones warm-start).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random restarts of the first GP hyper-parameter search (later ones warm-start).", valueName: "n"))
     var restarts = 2
 
-    @Option(help: ArgumentHelp("Seed of the starting set, test set, candidates and models.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the starting set, test set, candidates and models.", valueName: "n"))
     var seed: UInt64 = 0
 
     @Flag(help: "Log from every rank, not only rank 0.")
@@ -160,10 +160,10 @@ struct ActiveRun: ParsableCommand {
 
     @OptionGroup var options: ActiveOptions
 
-    @Option(help: ArgumentHelp("UCB exploration weight kappa (paper: 10 best; reference code: 100).", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("UCB exploration weight kappa (paper: 10 best; reference code: 100).", valueName: "k"))
     var kappa: Double?
 
-    @Option(name: .customLong("ei"), help: ArgumentHelp("Use expected improvement with this xi instead of UCB.", valueName: "xi"))
+    @Option(name: .customLong("ei"), parsing: .unconditional, help: ArgumentHelp("Use expected improvement with this xi instead of UCB.", valueName: "xi"))
     var expectedImprovement: Double?
 
     @Option(help: ArgumentHelp("Samples file of `generate` to screen (experiment 3).", valueName: "file"))
@@ -174,10 +174,10 @@ struct ActiveRun: ParsableCommand {
             transform: CommaSeparated<Double>.parser(expecting: "a finite number") { $0.isFinite })
     var screenThresholds = CommaSeparated<Double>([6])
 
-    @Option(name: .customLong("test-size"), help: ArgumentHelp("External test rows from the hold-out split.", valueName: "n"))
+    @Option(name: .customLong("test-size"), parsing: .unconditional, help: ArgumentHelp("External test rows from the hold-out split.", valueName: "n"))
     var testSize = 500
 
-    @Option(help: ArgumentHelp("Trees of the screening random forests.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Trees of the screening random forests.", valueName: "n"))
     var trees = 100
 
     func validate() throws {

@@ -46,13 +46,13 @@ struct ElpasoliteOracleCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Regularisations to cross-validate.", valueName: "lambda"))
     var regularisations: [Double] = CrossValidationGrid.standard.regularisations
 
-    @Option(help: ArgumentHelp("Cross-validation folds.", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Cross-validation folds.", valueName: "k"))
     var folds = OracleConfiguration().foldCount
 
-    @Option(name: .customLong("test-rows"), help: ArgumentHelp("Hold-out rows (the rest train).", valueName: "n"))
+    @Option(name: .customLong("test-rows"), parsing: .unconditional, help: ArgumentHelp("Hold-out rows (the rest train).", valueName: "n"))
     var testRows = OracleConfiguration().testCount
 
-    @Option(help: ArgumentHelp("Seed of the split and fold permutations.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the split and fold permutations.", valueName: "n"))
     var seed = OracleConfiguration().seed
 
     /// The paper's full-space class sizes (Türk et al.), for comparison.
@@ -78,6 +78,7 @@ struct ElpasoliteOracleCommand: ParsableCommand {
             throw ValidationError("--widths/--regularisations: \(error)")
         }
         let path = try input ?? data.resolve().appendingPathComponent(ElpasoliteDataSet.fileName).path
+        try OutputPath.checkDistinct(output, option: "--output", from: [("--input", path)])
         try world.abortingOnError {
             let dataSet = try ElpasoliteDataSet(path: path)
             let configuration = OracleConfiguration(grid: grid, foldCount: folds, testCount: testRows, seed: seed)
@@ -197,13 +198,13 @@ struct ElpasoliteEvaluateCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("File of generated rows A,B,C,D (- for standard input, one rank only).", valueName: "file"))
     var input: String
 
-    @Option(name: .customLong("class"), help: ArgumentHelp("The requested class, 1 (most stable) ... 10.", valueName: "c"))
+    @Option(name: .customLong("class"), parsing: .unconditional, help: ArgumentHelp("The requested class, 1 (most stable) ... 10.", valueName: "c"))
     var requestedClass: Int
 
     @Option(help: ArgumentHelp("The oracle file written by `elpasolite oracle`.", valueName: "file"))
     var oracle = "elpasolite-oracle.h5"
 
-    @Option(name: .customLong("curve-points"), help: ArgumentHelp("Points of the discovery curves.", valueName: "n"))
+    @Option(name: .customLong("curve-points"), parsing: .unconditional, help: ArgumentHelp("Points of the discovery curves.", valueName: "n"))
     var curvePoints = 20
 
     @Option(name: .customLong("output-prefix"), help: ArgumentHelp(

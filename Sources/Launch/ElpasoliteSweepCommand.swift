@@ -37,29 +37,29 @@ struct ElpasoliteSweepCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Checkpoint of `train --model elpasolite-cvae|elpasolite-cgan|elpasolite-dqn`.", valueName: "file"))
     var checkpoint: String?
 
-    @Option(name: .customLong("class"), help: ArgumentHelp("The requested class, 1 (most stable) ... 10.", valueName: "c"))
+    @Option(name: .customLong("class"), parsing: .unconditional, help: ArgumentHelp("The requested class, 1 (most stable) ... 10.", valueName: "c"))
     var requestedClass: Int
 
-    @Option(name: .customLong("valid-samples"), help: ArgumentHelp("Valid samples to generate over all ranks.", valueName: "n"))
+    @Option(name: .customLong("valid-samples"), parsing: .unconditional, help: ArgumentHelp("Valid samples to generate over all ranks.", valueName: "n"))
     var validSamples: Int
 
     @Option(help: ArgumentHelp("The oracle file written by `elpasolite oracle`.", valueName: "file"))
     var oracle = "elpasolite-oracle.h5"
 
-    @Option(help: ArgumentHelp("Seed of the generation noise (and, with --fits, of the first fit's training).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the generation noise (and, with --fits, of the first fit's training).", valueName: "n"))
     var seed: UInt64 = 1
 
-    @Option(help: ArgumentHelp("The DQN's softmax inverse temperature beta.", valueName: "b"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("The DQN's softmax inverse temperature beta.", valueName: "b"))
     var beta: Float = 5
 
-    @Option(name: .customLong("curve-points"), help: ArgumentHelp("Points of the discovery curves.", valueName: "n"))
+    @Option(name: .customLong("curve-points"), parsing: .unconditional, help: ArgumentHelp("Points of the discovery curves.", valueName: "n"))
     var curvePoints = 20
 
     @Option(name: .customLong("output-prefix"), help: ArgumentHelp(
         "Prefix of the CSV and SVG files (default: elpasolite-sweep-class<c>).", valueName: "prefix"))
     var outputPrefix: String?
 
-    @Option(help: ArgumentHelp("Train and sweep this many independently seeded models instead of --checkpoint.", valueName: "k"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Train and sweep this many independently seeded models instead of --checkpoint.", valueName: "k"))
     var fits: Int?
 
     @Option(help: ArgumentHelp("With --fits: the model to train.", valueName: "model"))
@@ -68,14 +68,14 @@ struct ElpasoliteSweepCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --fits: the prepared elpasolite file (`prepare --preset elpasolite`).", valueName: "file"))
     var data: String?
 
-    @Option(help: ArgumentHelp("With --fits: updates per fit (default: the paper's, cVAE 10,000, cGAN 200,000, DQN 800,000).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("With --fits: updates per fit (default: the paper's, cVAE 10,000, cGAN 200,000, DQN 800,000).",
                                valueName: "n"))
     var steps: Int?
 
-    @Option(name: .customLong("train-fraction"), help: ArgumentHelp("With --fits: share of the training rows per fit.", valueName: "f"))
+    @Option(name: .customLong("train-fraction"), parsing: .unconditional, help: ArgumentHelp("With --fits: share of the training rows per fit.", valueName: "f"))
     var trainFraction = 1.0
 
-    @Option(name: .customLong("fit-groups"), help: ArgumentHelp(
+    @Option(name: .customLong("fit-groups"), parsing: .unconditional, help: ArgumentHelp(
         "With --fits: split the ranks into this many groups that train and sweep whole fits side by side.", valueName: "g"))
     var fitGroups = 1
 

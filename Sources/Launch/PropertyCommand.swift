@@ -49,38 +49,38 @@ struct PropertyTrain: ParsableCommand {
     @Option(help: ArgumentHelp("Target column (default: the first column besides formula and split).", valueName: "name"))
     var target: String?
 
-    @Option(name: .customLong("test-fraction"), help: ArgumentHelp("Hold-out fraction when the file has no split.", valueName: "f"))
+    @Option(name: .customLong("test-fraction"), parsing: .unconditional, help: ArgumentHelp("Hold-out fraction when the file has no split.", valueName: "f"))
     var testFraction = 0.1
 
     @Flag(name: .customLong("group-by-formula"), help: ArgumentHelp(
         "Hold out whole reduced formulas, so no polymorph of a hold-out formula is trained on (with --test-fraction)."))
     var groupByFormula = false
 
-    @Option(help: ArgumentHelp("Seed of the hold-out split and the model.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the hold-out split and the model.", valueName: "n"))
     var seed: UInt64 = 0
 
-    @Option(help: ArgumentHelp("Trees (rf, gbdt; default 100).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Trees (rf, gbdt; default 100).", valueName: "n"))
     var trees: Int?
 
-    @Option(name: .customLong("max-depth"), help: ArgumentHelp("Tree depth limit (rf: none, gbdt: 20).", valueName: "n"))
+    @Option(name: .customLong("max-depth"), parsing: .unconditional, help: ArgumentHelp("Tree depth limit (rf: none, gbdt: 20).", valueName: "n"))
     var maxDepth: Int?
 
-    @Option(name: .customLong("min-samples-leaf"), help: ArgumentHelp("Fewest rows per leaf (default 1).", valueName: "n"))
+    @Option(name: .customLong("min-samples-leaf"), parsing: .unconditional, help: ArgumentHelp("Fewest rows per leaf (default 1).", valueName: "n"))
     var minSamplesLeaf: Int?
 
-    @Option(name: .customLong("max-features"), help: ArgumentHelp("rf: fraction of features per split (default 1/3).", valueName: "f"))
+    @Option(name: .customLong("max-features"), parsing: .unconditional, help: ArgumentHelp("rf: fraction of features per split (default 1/3).", valueName: "f"))
     var maxFeatures: Double?
 
-    @Option(name: .customLong("learning-rate"), help: ArgumentHelp("gbdt (0.06) or elemnet Adam (0.001) rate.", valueName: "r"))
+    @Option(name: .customLong("learning-rate"), parsing: .unconditional, help: ArgumentHelp("gbdt (0.06) or elemnet Adam (0.001) rate.", valueName: "r"))
     var learningRate: Double?
 
-    @Option(help: ArgumentHelp("gbdt: fraction of rows per tree (default 0.4).", valueName: "f"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("gbdt: fraction of rows per tree (default 0.4).", valueName: "f"))
     var subsample: Double?
 
-    @Option(help: ArgumentHelp("elemnet: epochs (default 20).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("elemnet: epochs (default 20).", valueName: "n"))
     var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: ArgumentHelp("elemnet: global batch (default 256).", valueName: "n"))
+    @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp("elemnet: global batch (default 256).", valueName: "n"))
     var batchSize: Int?
 
     @Option(name: .customLong("hidden-widths"), help: ArgumentHelp(

@@ -33,7 +33,7 @@ struct PropertyDistribution: ParsableCommand {
     @Option(help: ArgumentHelp("Prepared training file (`matgan-dist prepare`).", valueName: "file"))
     var data: String?
 
-    @Option(help: ArgumentHelp("Random valid compositions to draw (needs --data for the element counts).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Random valid compositions to draw (needs --data for the element counts).", valueName: "n"))
     var random: Int?
 
     @Option(help: ArgumentHelp("Keep only compositions containing this element.", valueName: "symbol"))
@@ -44,19 +44,19 @@ struct PropertyDistribution: ParsableCommand {
             + "smact (also lets all-metal alloys pass) or none.", valueName: "rule"))
     var validity = "matgan"
 
-    @Option(help: ArgumentHelp("Histogram bins (at most this many when the range is chosen from the data).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Histogram bins (at most this many when the range is chosen from the data).", valueName: "n"))
     var bins = 40
 
     @Option(help: ArgumentHelp("Histogram range LOW:HIGH (default: the predictions' range, rounded).", valueName: "low:high"))
     var range: String?
 
-    @Option(help: ArgumentHelp("Report the share of each set predicted above this value.", valueName: "x"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Report the share of each set predicted above this value.", valueName: "x"))
     var threshold = 0.0
 
-    @Option(help: ArgumentHelp("Seed of the random compositions.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seed of the random compositions.", valueName: "n"))
     var seed: UInt64 = 1
 
-    @Option(name: .customLong("max-candidates"), help: ArgumentHelp("Give up the random draw after this many candidates.", valueName: "n"))
+    @Option(name: .customLong("max-candidates"), parsing: .unconditional, help: ArgumentHelp("Give up the random draw after this many candidates.", valueName: "n"))
     var maximumCandidates = 100_000_000
 
     @Option(name: .customLong("output-prefix"), help: ArgumentHelp("Prefix of the CSV and SVG files.", valueName: "prefix"))

@@ -67,70 +67,34 @@ public final class CompositionTrainingSet {
     /// Reads the matrices of rows `rows` of `split` (indices into ``trainingRows`` or
     /// ``holdoutRows``, any order, repeats allowed) as bytes, `rows.count * cellCount`, in the
     /// order given.
-    ///
-    /// Time is linear in the rows: the requested file rows are sorted once and read in blocks
-    /// of ``blockRows`` consecutive file rows, each block with one contiguous read from its first
-    /// to its last requested row, or, where fewer than one row in ``sparseReadRatio`` of that
-    /// span is wanted (a rank's share on many ranks), one read per requested row. (A single HDF5
-    /// selection of every row, built hyperslab by hyperslab, costs time quadratic in the rows.)
     public func readMatrices(_ rows: [Int], split: UInt8) throws -> [UInt8] {
         let splitRows = split == PreparedFile.trainSplit ? trainingRows : holdoutRows
-        let storedCells = MatrixEncoding.matgan.cellCount, width = MatrixEncoding.maximumCount
-        let remaps = encoding.rowCount != MatrixEncoding.matgan.rowCount || rowMap != Array(rowMap.indices)
-        // (file row, output slot), by file row.
-        let requests = rows.enumerated().map { (fileRow: splitRows[$0.element], slot: $0.offset) }.sorted { $0.fileRow < $1.fileRow }
-        var ordered = [UInt8](repeating: 0, count: rows.count * cellCount)
-        var block = [UInt8](repeating: 0, count: Self.blockRows * storedCells)
-        try ordered.withUnsafeMutableBufferPointer { output in
-            try block.withUnsafeMutableBufferPointer { block in
-                /// Copies the stored matrix at `source` into output slot `slot`, in ``encoding``'s rows.
-                func place(_ source: UnsafePointer<UInt8>, slot: Int) {
-                    let destination = output.baseAddress! + slot * cellCount
-                    guard remaps else {
-                        destination.update(from: source, count: storedCells)
-                        return
-                    }
-                    for (row, target) in rowMap.enumerated() {
-                        (destination + target * width).update(from: source + row * width, count: width)
-                    }
-                }
-                var start = 0
-                while start < requests.count {
-                    // The requests whose file rows fall in one block.
-                    let blockStart = requests[start].fileRow
-                    var end = start
-                    while end < requests.count, requests[end].fileRow < blockStart + Self.blockRows { end += 1 }
-                    let span = requests[end - 1].fileRow - blockStart + 1
-                    var distinct = 1
-                    for index in start + 1 ..< end where requests[index].fileRow != requests[index - 1].fileRow { distinct += 1 }
-                    if distinct * Self.sparseReadRatio >= span {
-                        _ = try matrices.readRows(blockStart ..< blockStart + span, into: block)
-                        for request in requests[start ..< end] {
-                            place(block.baseAddress! + (request.fileRow - blockStart) * storedCells, slot: request.slot)
-                        }
-                    } else {
-                        var lastRead = -1
-                        for request in requests[start ..< end] {
-                            if request.fileRow != lastRead {
-                                _ = try matrices.readRows(request.fileRow ..< request.fileRow + 1, into: block)
-                                lastRead = request.fileRow
-                            }
-                            place(block.baseAddress!, slot: request.slot)
-                        }
-                    }
-                    start = end
+        // HDF5 reads ascending rows; read each distinct row once, then place them in order.
+        let fileRows = Array(Set(rows.map { splitRows[$0] })).sorted()
+        let storedCells = MatrixEncoding.matgan.cellCount
+        var stored = [UInt8](repeating: 0, count: fileRows.count * storedCells)
+        try stored.withUnsafeMutableBufferPointer { _ = try matrices.readRows(at: fileRows, into: $0) }
+        var sorted = stored
+        if encoding.rowCount != MatrixEncoding.matgan.rowCount || rowMap != Array(rowMap.indices) {
+            let width = MatrixEncoding.maximumCount
+            sorted = [UInt8](repeating: 0, count: fileRows.count * cellCount)
+            for matrix in 0 ..< fileRows.count {
+                for (row, target) in rowMap.enumerated() {
+                    let source = matrix * storedCells + row * width, destination = matrix * cellCount + target * width
+                    sorted[destination ..< destination + width] = stored[source ..< source + width]
                 }
             }
         }
+        var position: [Int: Int] = [:]
+        position.reserveCapacity(fileRows.count)
+        for (index, row) in fileRows.enumerated() { position[row] = index }
+        var ordered = [UInt8](repeating: 0, count: rows.count * cellCount)
+        for (slot, row) in rows.enumerated() {
+            let source = position[splitRows[row]]! * cellCount
+            ordered[slot * cellCount ..< (slot + 1) * cellCount] = sorted[source ..< source + cellCount]
+        }
         return ordered
     }
-
-    /// File rows per block of ``readMatrices(_:split:)``: 8,192 matrices, 5.6 MB.
-    static let blockRows = 8192
-    /// Below one wanted row in this many, ``readMatrices(_:split:)`` reads rows one by one
-    /// instead of the whole span: one read of one row costs about 5 µs, a row of a span read
-    /// about 2 µs (`matgan-dist bench --case data-epoch-load`, OQMD).
-    static let sparseReadRatio = 3
 
     /// The composition keys of the given split, read from the formula column.
     public func keys(split: UInt8) throws -> [CompositionKey] {

@@ -1,7 +1,6 @@
 import Chemistry
 import Datasets
 import Foundation
-import HDF5
 import Random
 import Training
 
@@ -66,8 +65,7 @@ enum ChemistryBenchmarks {
     ]
 
     /// Rank 0's rows of one OQMD epoch (global batch 512) read from the prepared file, as
-    /// `train` reads them at the start of each epoch, for 1, 2, 8 and 64 ranks; and, for 64 ranks,
-    /// the same rows as one HDF5 selection built row run by row run, for comparison.
+    /// `train` reads them at the start of each epoch, for 1, 2, 8 and 64 ranks.
     static func epochLoad(oqmd path: String, seconds: Double) throws -> [BenchmarkResult] {
         let prepared = FileManager.default.temporaryDirectory.appendingPathComponent("bench-oqmd-\(getpid()).h5").path
         defer { try? FileManager.default.removeItem(atPath: prepared) }
@@ -80,18 +78,8 @@ enum ChemistryBenchmarks {
                                              worldSize: worldSize, seed: 1)
             let rows = schedule.localRows(epoch: 0)
             let rates = try measureRates(seconds: seconds) { _ = try data.readMatrices(rows, split: PreparedFile.trainSplit) }
-            results.append(BenchmarkResult(workload: "OQMD epoch rows of rank 0 of \(worldSize), blocks (\(rows.count) rows)",
+            results.append(BenchmarkResult(workload: "OQMD epoch rows of rank 0 of \(worldSize) (\(rows.count) rows)",
                                            batch: worldSize, rates: rates, samplesPerCall: rows.count, reference: nil))
-            if worldSize == 64 {
-                let fileRows = rows.map { data.trainingRows[$0] }.sorted()
-                let matrices = try File.open(prepared).openDataset(PreparedFile.onehot)
-                var buffer = [UInt8](repeating: 0, count: fileRows.count * data.cellCount)
-                let selection = try measureRates(seconds: seconds) {
-                    _ = try buffer.withUnsafeMutableBufferPointer { try matrices.readRows(at: fileRows, into: $0) }
-                }
-                results.append(BenchmarkResult(workload: "OQMD epoch rows of rank 0 of 64, one selection (\(rows.count) rows)",
-                                               batch: worldSize, rates: selection, samplesPerCall: rows.count, reference: nil))
-            }
         }
         return results
     }

@@ -20,8 +20,7 @@ final class IntegrityCommandTests: XCTestCase {
     private func prepareData() throws { try Self.fixture.prepare() }
 
     private func trainArguments(_ runDirectory: String, steps: Int, extra: [String] = []) -> [String] {
-        ["train", "--model", "matgan-mp", "--data", Self.dataPath, "--run-dir", path(runDirectory), "--steps", String(steps),
-         "--batch-size", "8", "--seed", "5", "--log-every", "1"] + extra
+        Self.fixture.trainArguments(runDirectory, steps: steps, extra: extra)
     }
 
     func testEveryDatasetOfPreparedCheckpointAndSampleFilesIsChecksummed() throws {

@@ -17,8 +17,7 @@ final class RunDirectoryTests: XCTestCase {
     private func path(_ name: String) -> String { Self.fixture.path(name) }
 
     private func train(_ runDirectory: String, steps: Int, _ extra: [String] = []) -> [String] {
-        ["train", "--model", "matgan-mp", "--data", Self.fixture.dataPath, "--run-dir", path(runDirectory), "--steps", String(steps),
-         "--batch-size", "8", "--seed", "5", "--log-every", "1"] + extra
+        Self.fixture.trainArguments(runDirectory, steps: steps, extra: extra)
     }
 
     private func checkpointStep(_ runDirectory: String) throws -> Int? {

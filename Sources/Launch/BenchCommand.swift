@@ -8,8 +8,10 @@ import Random
 /// `matgan-dist bench`: per-core throughput of the training engine on fixed workloads, with the
 /// BLAS kernel set it ran on, the GEMM speed each row reaches against the sgemm peak measured in
 /// the same run, and the peak resident memory of each case. Run with `OPENBLAS_NUM_THREADS=1`.
-/// References are PyTorch 2.15 (MKL, oneDNN) on one thread of a current AVX-512 Xeon, same
-/// models (MatGAN's critic with batch norm, 5 critic updates per generator update).
+/// The reference column is PyTorch on one thread, same models (MatGAN's critic with batch norm, 5
+/// critic updates per generator update): measured on this host by `scripts/pytorch_reference.py`
+/// and passed with `--reference`, or else the stored figures of PyTorch 2.15 (MKL, oneDNN) on a
+/// current AVX-512 Xeon, which compare engines only roughly (docs/performance.md).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -22,6 +24,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Minimum measured seconds per row (after one warm-up step).")
     var seconds: Double = 3
 
+    @Option(help: ArgumentHelp(
+        "PyTorch figures measured on this host: the JSON that scripts/pytorch_reference.py prints.",
+        discussion: "Without it, the reference column shows stored figures from another machine, marked *.",
+        valueName: "file"))
+    var reference: String?
+
     func validate() throws {
         let known = Set(BenchmarkCase.registry.map(\.name))
         for name in cases where !known.contains(name) {
@@ -32,21 +40,28 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let selected = cases.isEmpty ? BenchmarkCase.registry : BenchmarkCase.registry.filter { cases.contains($0.name) }
+        let measured = try reference.map(MeasuredReference.init(path:))
         print("BLAS: \(KernelChoice.summary)")
+        if let measured { print("reference: \(measured.summary)") }
         if let warning = KernelChoice.warning { print("warning: \(warning)") }
         let peak = BLASRuntime.measureSgemm(size: 1024)
         print(String(format: "sgemm 1024^3 peak of this run: %.1f GFLOP/s", peak))
         let header = ["case", "workload", "batch", "samples/s", "per CPU-s", "reference", "ratio", "GEMM GFLOP/s", "of peak",
                       "peak RSS MiB"]
         var rows: [[String]] = []
+        var results: [BenchmarkResult] = []
         for benchmark in selected {
             ProcessMemory.resetPeak()
             for result in try benchmark.run(seconds) {
+                results.append(result)
+                let onThisHost = measured?.rates["\(benchmark.name)/\(result.batch)"]
+                let reference = onThisHost ?? result.reference
+                let marker = onThisHost == nil && reference != nil ? "*" : ""
                 rows.append([
                     benchmark.name, result.workload, "\(result.batch)", String(format: "%.0f", result.samplesPerSecond),
                     String(format: "%.0f", result.samplesPerCPUSecond),
-                    result.reference.map { String(format: "%.0f", $0) } ?? "-",
-                    result.reference.map { String(format: "%.2fx", result.samplesPerSecond / $0) } ?? "-",
+                    reference.map { String(format: "%.0f", $0) + marker } ?? "-",
+                    reference.map { String(format: "%.2fx", result.samplesPerSecond / $0) + marker } ?? "-",
                     result.gemmGFLOPS.map { String(format: "%.1f", $0) } ?? "-",
                     result.gemmGFLOPS.map { String(format: "%.0f %%", 100 * $0 / peak) } ?? "-",
                     String(format: "%.0f", result.peakResidentMiB ?? ProcessMemory.peakResidentMiB),
@@ -57,6 +72,36 @@ struct BenchCommand: ParsableCommand {
         for line in [header] + rows {
             print(zip(line, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
         }
+        for detail in results.flatMap(\.details) { print("\n" + detail) }
+        if rows.contains(where: { $0[5].hasSuffix("*") }) {
+            print("* stored PyTorch 2.15 figure of a current AVX-512 Xeon, not this host (docs/performance.md)")
+        }
+    }
+}
+
+/// PyTorch figures measured on this host by `scripts/pytorch_reference.py`, keyed `case/batch`.
+struct MeasuredReference {
+    let summary: String
+    let rates: [String: Double]
+
+    private struct Contents: Decodable {
+        let torch: String
+        let threads: Int
+        let cases: [String: Double]
+    }
+
+    init(path: String) throws {
+        let contents: Contents
+        do {
+            contents = try JSONDecoder().decode(Contents.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw ValidationError("--reference \(path): expected the JSON of scripts/pytorch_reference.py (torch, threads, cases): \(error.localizedDescription)")
+        }
+        guard contents.cases.values.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw ValidationError("--reference \(path): every case rate must be a positive number")
+        }
+        summary = "PyTorch \(contents.torch), \(contents.threads) thread(s), measured on this host (\(path))"
+        rates = contents.cases
     }
 }
 
@@ -85,6 +130,8 @@ struct BenchmarkResult {
     let reference: Double?
     /// Peak resident memory of this row alone (nil: the case's peak so far is reported).
     var peakResidentMiB: Double? = nil
+    /// Tables printed after the summary (e.g. a per-layer profile).
+    var details: [String] = []
 
     /// A row from `rates` of a timed call that handles `samplesPerCall` samples.
     init(workload: String, batch: Int, rates: Rates, samplesPerCall: Int, reference: Double?, peakResidentMiB: Double? = nil) {
@@ -100,6 +147,8 @@ struct BenchmarkResult {
 
 /// How often a timed call ran per wall-clock and per CPU second, and the GEMM work it does.
 struct Rates {
+    /// Timed calls (after the warm-up).
+    let steps: Int
     let perSecond: Double
     let perCPUSecond: Double
     let gemmOperationsPerCall: UInt64
@@ -120,7 +169,7 @@ func measureRates(seconds: Double, _ step: () throws -> Void) rethrows -> Rates 
         steps += 1
         elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     } while elapsed < seconds || steps < 2
-    return Rates(perSecond: Double(steps) / elapsed, perCPUSecond: Double(steps) / (ProcessMemory.cpuSeconds - cpuStart),
+    return Rates(steps: steps, perSecond: Double(steps) / elapsed, perCPUSecond: Double(steps) / (ProcessMemory.cpuSeconds - cpuStart),
                  gemmOperationsPerCall: operations)
 }
 
@@ -160,14 +209,20 @@ enum MatGANBenchmarks {
         BenchmarkCase(name: "matgan-generate") { seconds in
             [try generation(.icsd, batch: 4096, reference: 4316, seconds: seconds)]
         },
+        BenchmarkCase(name: "matgan-profile") { seconds in
+            try [32, 512].map { try training(.icsd, batch: $0, reference: nil, seconds: seconds, profile: true) }
+        },
     ]
 
     /// Critic updates per generator update in the benchmark workload.
     static let criticIterations = 5
 
     /// WGAN-GP training (5 critic updates with penalty per generator update) on synthetic
-    /// composition matrices; counts real samples consumed.
-    static func training(_ variant: MatGANVariant, batch: Int, reference: Double, seconds: Double) throws -> BenchmarkResult {
+    /// composition matrices; counts real samples consumed. With `profile`, the row carries the
+    /// time per layer and pass (clock reads around each layer call cost a little throughput).
+    static func training(
+        _ variant: MatGANVariant, batch: Int, reference: Double?, seconds: Double, profile: Bool = false
+    ) throws -> BenchmarkResult {
         ProcessMemory.resetPeak()
         let generator = MatGANNetworks.generator(variant, maxBatch: batch)
         let critic = MatGANNetworks.critic(variant, maxBatch: batch)
@@ -182,13 +237,57 @@ enum MatGANBenchmarks {
             criticOptimizer: adam(critic.store.parameterCount, variant == .oqmd ? 5e-3 : 1e-2),
             criticIterations: criticIterations, randomness: SampleRandomness(seed: 3))
         let real = syntheticCompositions(count: criticIterations * batch)
-        let rates = try measureRates(seconds: seconds) {
-            try trainer.train(batch: batch) { UnsafePointer(real.pointer + $0 * batch * critic.inputCount) }
-        }
-        return BenchmarkResult(
-            workload: "\(variant.rawValue.uppercased()) WGAN-GP train, \(criticIterations) critic/G update",
+        let step = { try trainer.train(batch: batch) { UnsafePointer(real.pointer + $0 * batch * critic.inputCount) } }
+        try step()
+        let profiles = profile ? [("generator", LayerProfile(layers: generator.layers)), ("critic", LayerProfile(layers: critic.layers))] : []
+        generator.profile = profiles.first?.1
+        critic.profile = profiles.last?.1
+        let rates = try measureRates(seconds: seconds) { try step() }
+        var result = BenchmarkResult(
+            workload: "\(variant.rawValue.uppercased()) WGAN-GP train, \(criticIterations) critic/G update\(profile ? ", profiled" : "")",
             batch: batch, rates: rates, samplesPerCall: criticIterations * batch, reference: reference,
             peakResidentMiB: ProcessMemory.peakResidentMiB)
+        if profile {
+            let steps = rates.steps + 1
+            let optimizers = try measureRates(seconds: 0.2) {
+                for _ in 0 ..< criticIterations { trainer.criticOptimizer.step(critic.store) }
+                trainer.generatorOptimizer.step(generator.store)
+            }
+            result.details.append(profileTable(
+                title: "\(variant.rawValue.uppercased()) training step, batch \(batch): milliseconds per step (\(criticIterations) critic updates + 1 generator update)",
+                profiles: profiles, steps: steps, stepSeconds: 1 / rates.perSecond, optimizerSeconds: 1 / optimizers.perSecond))
+        }
+        return result
+    }
+
+    /// The per-layer, per-pass table of a profiled training row; the rest of the step (noise,
+    /// interpolation, penalty norms, Adam) is what the layers do not account for.
+    static func profileTable(
+        title: String, profiles: [(String, LayerProfile)], steps: Int, stepSeconds: Double, optimizerSeconds: Double
+    ) -> String {
+        let passes = LayerProfile.Pass.allCases
+        let milliseconds = { (seconds: Double) in String(format: "%.2f", 1000 * seconds) }
+        let share = { (seconds: Double) in String(format: "%.1f %%", 100 * seconds / stepSeconds) }
+        var rows: [[String]] = []
+        var layersTotal = 0.0
+        for (network, profile) in profiles {
+            for (index, name) in profile.layerNames.enumerated() {
+                let times = passes.map { profile.seconds(layer: index, pass: $0) / Double(steps) }
+                let total = times.reduce(0, +)
+                layersTotal += total
+                rows.append(["\(network) \(index) \(name)"] + times.map(milliseconds) + [milliseconds(total), share(total)])
+            }
+        }
+        let blank = passes.map { _ in "" }
+        rows.append(["Adam (measured alone)"] + blank + [milliseconds(optimizerSeconds), share(optimizerSeconds)])
+        let rest = stepSeconds - layersTotal - optimizerSeconds
+        rows.append(["rest: noise, interpolation, penalty norms"] + blank + [milliseconds(rest), share(rest)])
+        rows.append(["step"] + blank + [milliseconds(stepSeconds), "100 %"])
+        let header = ["layer"] + passes.map(\.name) + ["total", "of step"]
+        let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
+        return ([title] + ([header] + rows).map { line in
+            zip(line, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+        }).joined(separator: "\n")
     }
 
     /// Generator inference (running batch-norm averages) on N(0, 1) noise.

@@ -20,6 +20,8 @@ public final class Sequential {
     private lazy var gradientBuffers = GradientBuffers(layers: layers, maxBatch: maxBatch)
     private var lastInput: UnsafePointer<Float>?
     private var lastBatch = 0
+    /// When set, every layer call adds its time to it.
+    public var profile: LayerProfile?
 
     /// Chains `layers` (each layer's `outputShape` must match the next's `inputShape` in element
     /// count), allocates its buffers for `maxBatch` samples and seals `store`. All layers sharing
@@ -66,7 +68,7 @@ public final class Sequential {
         lastInput = x
         lastBatch = batch
         for k in layers.indices {
-            try layers[k].forward(input(of: k), activations[k].pointer, batch: batch, mode: mode)
+            try timed(.forward, k) { try layers[k].forward(input(of: k), activations[k].pointer, batch: batch, mode: mode) }
         }
         return output
     }
@@ -83,9 +85,11 @@ public final class Sequential {
         var upstream = outputGradient
         for k in layers.indices.reversed() {
             let dx = (k == 0 && !computeInputGradient) ? nil : gradients[k].pointer
-            try layers[k].backward(input: input(of: k), output: activations[k].pointer, outputGradient: upstream,
-                               inputGradient: dx, batch: lastBatch,
-                               accumulateParameterGradients: accumulateParameterGradients)
+            try timed(.backward, k) {
+                try layers[k].backward(input: input(of: k), output: activations[k].pointer, outputGradient: upstream,
+                                       inputGradient: dx, batch: lastBatch,
+                                       accumulateParameterGradients: accumulateParameterGradients)
+            }
             if let dx { upstream = UnsafePointer(dx) }
         }
     }
@@ -127,10 +131,12 @@ public final class Sequential {
         //    its dx into the adjoint of its dy, adds its θ̄ and, if it has one, records x̄.
         for k in layers.indices {
             let dy = k == layers.count - 1 ? UnsafePointer(ones.pointer) : UnsafePointer(gradients[k + 1].pointer)
-            try layers[k].backwardOfBackward(
-                input: input(of: k), output: activations[k].pointer, outputGradient: dy,
-                inputGradientAdjoint: gBar, outputGradientAdjoint: next,
-                inputAdjoint: inputAdjoints[k]?.pointer, batch: batch)
+            try timed(.backwardOfBackward, k) {
+                try layers[k].backwardOfBackward(
+                    input: input(of: k), output: activations[k].pointer, outputGradient: dy,
+                    inputGradientAdjoint: gBar, outputGradientAdjoint: next,
+                    inputAdjoint: inputAdjoints[k]?.pointer, batch: batch)
+            }
             swap(&gBar, &next)
         }
 
@@ -140,8 +146,10 @@ public final class Sequential {
             var upstream = UnsafePointer(inputAdjoints[top]!.pointer)
             for k in stride(from: top - 1, through: 0, by: -1) {
                 let dx = k == 0 ? nil : gradients[k].pointer
-                try layers[k].backward(input: input(of: k), output: activations[k].pointer, outputGradient: upstream,
-                                   inputGradient: dx, batch: batch, accumulateParameterGradients: true)
+                try timed(.backward, k) {
+                    try layers[k].backward(input: input(of: k), output: activations[k].pointer, outputGradient: upstream,
+                                           inputGradient: dx, batch: batch, accumulateParameterGradients: true)
+                }
                 guard let dx else { break }
                 if let xBar = inputAdjoints[k]?.pointer {
                     for j in 0 ..< batch * layers[k].inputCount { dx[j] += xBar[j] }
@@ -150,6 +158,11 @@ public final class Sequential {
             }
         }
         return Float(Double(weight) * penalty / Double(batch))
+    }
+
+    @inline(__always)
+    private func timed(_ pass: LayerProfile.Pass, _ k: Int, _ body: () throws -> Void) throws {
+        if let profile { try profile.time(pass, layer: k, body) } else { try body() }
     }
 
     @inline(__always)

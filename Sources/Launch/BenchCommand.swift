@@ -1,5 +1,6 @@
 import ArgumentParser
 import BLAS
+import Distributed
 import Foundation
 import MatGAN
 import NeuralNet
@@ -9,7 +10,9 @@ import Random
 /// BLAS kernel set it ran on, the GEMM speed each row reaches against the sgemm peak measured in
 /// the same run, and the peak resident memory of each case. Run with `OPENBLAS_NUM_THREADS=1`.
 /// References are PyTorch 2.15 (MKL, oneDNN) on one thread of a current AVX-512 Xeon, same
-/// models (MatGAN's critic with batch norm, 5 critic updates per generator update).
+/// models (MatGAN's critic with batch norm, 5 critic updates per generator update). Under
+/// `mpirun` every rank runs the cases (the `allreduce` case times the collective across them) and
+/// rank 0 prints.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -31,20 +34,28 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        let world = try Communicator.world
+        try world.abortingOnError { try measure(printing: world.isRoot) }
+    }
+
+    /// Runs the selected cases, printing the BLAS kernels first and the table at the end when `printing`.
+    private func measure(printing: Bool) throws {
         let selected = cases.isEmpty ? BenchmarkCase.registry : BenchmarkCase.registry.filter { cases.contains($0.name) }
-        print("BLAS: \(KernelChoice.summary)")
-        if let warning = KernelChoice.warning { print("warning: \(warning)") }
+        if printing {
+            print("BLAS: \(KernelChoice.summary)")
+            if let warning = KernelChoice.warning { print("warning: \(warning)") }
+        }
         let peak = BLASRuntime.measureSgemm(size: 1024)
-        print(String(format: "sgemm 1024^3 peak of this run: %.1f GFLOP/s", peak))
-        let header = ["case", "workload", "batch", "samples/s", "per CPU-s", "reference", "ratio", "GEMM GFLOP/s", "of peak",
-                      "peak RSS MiB"]
+        if printing { print(String(format: "sgemm 1024^3 peak of this run: %.1f GFLOP/s", peak)) }
+        let header = ["case", "workload", "batch", "samples/s", "per CPU-s", "ms/call", "reference", "ratio", "GEMM GFLOP/s",
+                      "of peak", "peak RSS MiB"]
         var rows: [[String]] = []
         for benchmark in selected {
             ProcessMemory.resetPeak()
             for result in try benchmark.run(seconds) {
                 rows.append([
                     benchmark.name, result.workload, "\(result.batch)", String(format: "%.0f", result.samplesPerSecond),
-                    String(format: "%.0f", result.samplesPerCPUSecond),
+                    String(format: "%.0f", result.samplesPerCPUSecond), String(format: "%.3g", 1000 * result.secondsPerCall),
                     result.reference.map { String(format: "%.0f", $0) } ?? "-",
                     result.reference.map { String(format: "%.2fx", result.samplesPerSecond / $0) } ?? "-",
                     result.gemmGFLOPS.map { String(format: "%.1f", $0) } ?? "-",
@@ -53,6 +64,7 @@ struct BenchCommand: ParsableCommand {
                 ])
             }
         }
+        guard printing else { return }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
         for line in [header] + rows {
             print(zip(line, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
@@ -67,6 +79,7 @@ struct BenchmarkCase: Sendable {
 
     /// Every case `bench` knows, in the order it runs them.
     static let registry: [BenchmarkCase] = MatGANBenchmarks.cases + ElpasoliteBenchmarks.cases + ChemistryBenchmarks.cases
+        + CommunicationBenchmarks.cases
 }
 
 /// One measured row.
@@ -79,6 +92,8 @@ struct BenchmarkResult {
     /// Samples per second of this process's CPU time: with one BLAS thread, the figure a quiet
     /// core would give even when other processes share the machine.
     let samplesPerCPUSecond: Double
+    /// Wall-clock seconds of one timed call (e.g. one MatGAN step, one allreduce).
+    let secondsPerCall: Double
     /// GEMM operations per wall-clock second in billions (nil: the workload runs no GEMM).
     let gemmGFLOPS: Double?
     /// The PyTorch (1 thread) figure to compare with, if any.
@@ -92,6 +107,7 @@ struct BenchmarkResult {
         self.batch = batch
         samplesPerSecond = rates.perSecond * Double(samplesPerCall)
         samplesPerCPUSecond = rates.perCPUSecond * Double(samplesPerCall)
+        secondsPerCall = 1 / rates.perSecond
         gemmGFLOPS = rates.gemmOperationsPerCall > 0 ? rates.perSecond * Double(rates.gemmOperationsPerCall) / 1e9 : nil
         self.reference = reference
         self.peakResidentMiB = peakResidentMiB
@@ -160,6 +176,11 @@ enum MatGANBenchmarks {
         BenchmarkCase(name: "matgan-generate") { seconds in
             [try generation(.icsd, batch: 4096, reference: 4316, seconds: seconds)]
         },
+        // How one rank's update time grows with its share of the batch: what a larger rank count
+        // gains per update before the allreduce (`allreduce` case) is added.
+        BenchmarkCase(name: "matgan-update-scaling") { seconds in
+            try [4, 8, 16, 32, 64, 128, 256, 512].map { try training(.icsd, batch: $0, reference: nil, seconds: seconds) }
+        },
     ]
 
     /// Critic updates per generator update in the benchmark workload.
@@ -167,7 +188,7 @@ enum MatGANBenchmarks {
 
     /// WGAN-GP training (5 critic updates with penalty per generator update) on synthetic
     /// composition matrices; counts real samples consumed.
-    static func training(_ variant: MatGANVariant, batch: Int, reference: Double, seconds: Double) throws -> BenchmarkResult {
+    static func training(_ variant: MatGANVariant, batch: Int, reference: Double?, seconds: Double) throws -> BenchmarkResult {
         ProcessMemory.resetPeak()
         let generator = MatGANNetworks.generator(variant, maxBatch: batch)
         let critic = MatGANNetworks.critic(variant, maxBatch: batch)

@@ -198,12 +198,14 @@ struct TrainCommand: ParsableCommand {
     var batchSize: Int?
 
     @Option(name: TrainOption.batchPerRank.name, parsing: .unconditional, help: ArgumentHelp(
-        "Batch per rank instead of --batch-size: the global batch is this times the rank count.", valueName: "n"))
+        "MatGAN models: batch per rank instead of --batch-size; the global batch is this times the rank count.",
+        valueName: "n"))
     var batchPerRank: Int?
 
     @Option(name: TrainOption.learningRateScaling.name, help: ArgumentHelp(
-        "Scale the learning rates to the global batch against the model's reference batch "
-            + "(\(TrainDefaults.list(matgan: { $0.model.referenceBatchSize }))): none, linear (x batch/reference) or sqrt.",
+        "Scale the learning rates, which are meant for the model's reference batch "
+            + "(\(TrainDefaults.list(matgan: { $0.model.referenceBatchSize }))), to the global batch: linear multiplies them by "
+            + "batch/reference, sqrt by its square root (default: none).",
         valueName: "rule"))
     var learningRateScaling: LearningRateScaling?
 

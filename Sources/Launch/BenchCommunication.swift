@@ -13,8 +13,8 @@ enum CommunicationBenchmarks {
             let world = try Communicator.world
             let critic = MatGANNetworks.critic(.icsd, maxBatch: 1).store.parameterCount
             let generator = MatGANNetworks.generator(.icsd, maxBatch: 1).store.parameterCount
-            let sizes = [(1 << 10, "1K"), (1 << 14, "16K"), (1 << 18, "256K"), (critic, "MatGAN-MP critic's gradient"),
-                         (generator, "MatGAN-MP generator's gradient"), (1 << 22, "4M")]
+            let sizes = [(1 << 10, "1K"), (1 << 14, "16K"), (1 << 18, "256K"), (critic, "MatGAN-MP critic gradient"),
+                         (generator, "MatGAN-MP generator gradient"), (1 << 22, "4M")]
             return try sizes.map { count, name in try allreduce(count: count, name: name, world: world, seconds: seconds) }
         },
     ]
@@ -38,7 +38,7 @@ enum CommunicationBenchmarks {
         let elapsed = try world.allreduce(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, .max)
         let cpu = ProcessMemory.cpuSeconds - cpuStart
         let rates = Rates(perSecond: Double(calls) / elapsed, perCPUSecond: Double(calls) / cpu, gemmOperationsPerCall: 0)
-        return BenchmarkResult(workload: "allreduce mean of \(name) Floats over \(world.size) rank(s) (batch, samples: Floats)",
+        return BenchmarkResult(workload: "allreduce mean, \(world.size) rank(s), \(name) Floats",
                                batch: count, rates: rates, samplesPerCall: count, reference: nil)
     }
 }

@@ -396,7 +396,7 @@ struct TrainCommand: ParsableCommand {
             try session.start(training, policy: runOptions.policy)
             let summary = try session.train(training)
             if world.isRoot {
-                print("trained \(plan.modelName) to step \(summary.steps) in \(String(format: "%.1f", summary.seconds)) s "
+                print("trained \(plan.model.name) to step \(summary.steps) in \(String(format: "%.1f", summary.seconds)) s "
                       + "(\(Int(summary.samplesPerSecond)) samples/s on \(world.size) rank(s)): \(summary.stopReason)")
                 print("checkpoint: \(session.checkpointPath)")
             }
@@ -411,10 +411,10 @@ struct TrainCommand: ParsableCommand {
         case matgan(MatGANConfiguration, data: String)
         case elpasolite(ElpasoliteConfiguration, data: String)
 
-        var modelName: String {
+        var model: TrainableModel {
             switch self {
-            case .matgan(let configuration, _): configuration.model.rawValue
-            case .elpasolite(let configuration, _): configuration.model.rawValue
+            case .matgan(let configuration, _): .matgan(configuration.model)
+            case .elpasolite(let configuration, _): .elpasolite(configuration.model)
             }
         }
 
@@ -429,13 +429,6 @@ struct TrainCommand: ParsableCommand {
             switch self {
             case .matgan(let configuration, _): configuration.checkpointInterval
             case .elpasolite(let configuration, _): configuration.checkpointInterval
-            }
-        }
-
-        var model: TrainableModel {
-            switch self {
-            case .matgan(let configuration, _): .matgan(configuration.model)
-            case .elpasolite(let configuration, _): .elpasolite(configuration.model)
             }
         }
 
@@ -461,7 +454,7 @@ struct TrainCommand: ParsableCommand {
         }
         let perRankFlag = Self.applicableOptions(plan.model).contains(.batchPerRank) ? TrainOption.batchPerRank.flag : nil
         try world.failFromRoot(TrainingError.indivisibleBatch(globalBatchSize: plan.batchSize, worldSize: world.size,
-                                                              defaultOf: batchSize == nil ? plan.modelName : nil,
+                                                              defaultOf: batchSize == nil ? plan.model.name : nil,
                                                               perRankFlag: perRankFlag))
     }
 
@@ -496,7 +489,7 @@ struct TrainCommand: ParsableCommand {
         do {
             switch stored {
             case .matgan:
-                var configuration = try JSONDecoder().decode(MatGANConfiguration.self, from: json)
+                var configuration = try MatGANConfiguration(storedJSON: header.configuration)
                 try apply(to: &configuration, worldSize: worldSize, resuming: checkpointPath)
                 // New limits re-plan the run, including the end of a cosine decay.
                 if stop.isLimited { configuration.stop = stop.condition() }
@@ -530,7 +523,7 @@ struct TrainCommand: ParsableCommand {
             // A resumed run keeps its global batch: the per-rank batch given must make it up.
             let global = batchPerRank * worldSize
             if let checkpoint, global != configuration.batchSize {
-                throw ValidationError("\(TrainOption.batchPerRank.flag) \(batchPerRank) on \(worldSize) ranks is a global batch of "
+                throw ValidationError("\(TrainOption.batchPerRank.flag) \(batchPerRank) on \(worldSize) rank(s) is a global batch of "
                                       + "\(global), which conflicts with \(configuration.batchSize), the global batch \(checkpoint) was "
                                       + "trained with; leave it out to continue the run, or start a new one")
             }

@@ -180,3 +180,23 @@ public struct MatGANConfiguration: Codable, Sendable, Equatable {
         return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
     }
 }
+
+// In an extension, so that the struct keeps its memberwise initialiser.
+extension MatGANConfiguration {
+    /// The configuration a checkpoint stores as ``json``, also from a checkpoint written before
+    /// the later settings existed: those decode as the values that continue such a run as it was
+    /// (constant rates, no batch scaling, no warm-up).
+    public init(storedJSON: String) throws {
+        let data = Data(storedJSON.utf8)
+        var object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        let added: [String: Any] = ["learningRateDecay": LearningRateDecay.constant.rawValue,
+                                    "learningRateScaling": LearningRateScaling.none.rawValue, "warmupSteps": 0]
+        // Re-encoding passes the rates through Double, so only a configuration that lacks a setting takes that path.
+        guard added.keys.contains(where: { object[$0] == nil }) else {
+            self = try JSONDecoder().decode(Self.self, from: data)
+            return
+        }
+        object.merge(added) { stored, _ in stored }
+        self = try JSONDecoder().decode(Self.self, from: JSONSerialization.data(withJSONObject: object))
+    }
+}

@@ -87,7 +87,7 @@ final class RankCountTests: XCTestCase {
         try assertRefused(trainArguments("other-count", steps: 3, batch: [], extra: ["--resume"]), ranks: 3,
                           saying: "was trained with a global batch of 16, which cannot be split evenly over 3 ranks; resume it on 2 or 4 ranks")
         try assertRefused(trainArguments("other-count", steps: 3, batch: ["--batch-per-rank", "4"], extra: ["--resume"]),
-                          saying: "--batch-per-rank 4 on 1 ranks is a global batch of 4, which conflicts with 16")
+                          saying: "--batch-per-rank 4 on 1 rank(s) is a global batch of 4, which conflicts with 16")
         let four = try assertSucceeds(trainArguments("other-count", steps: 3, batch: [], extra: ["--resume"]), ranks: 4)
         XCTAssertTrue(four.standardError.contains("batch: 4 rank(s) x 4 per rank = global batch 16 (given as --batch-per-rank 2)"),
                       four.standardError)

@@ -1,3 +1,4 @@
+import Foundation
 import Chemistry
 import Distributed
 import MatGAN
@@ -57,6 +58,15 @@ final class TrainingPiecesTests: XCTestCase {
                        "checkpoint run/checkpoint.h5 was trained with a global batch of 32, which cannot be split evenly over 12 "
                        + "ranks; resume it on 8 or 16 ranks (the global batch stays, so the run continues as it would have), or "
                        + "start a new run")
+    }
+
+    func testAConfigurationStoredBeforeTheLaterSettingsContinuesAsItWas() throws {
+        let configuration = MatGANConfiguration.defaults(for: .matganOQMD, stop: StopCondition(maximumSteps: 7))
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(configuration.json.utf8)) as? [String: Any])
+        for key in ["learningRateDecay", "learningRateScaling", "warmupSteps"] { object[key] = nil }
+        let older = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        XCTAssertEqual(try MatGANConfiguration(storedJSON: older), configuration)
+        XCTAssertThrowsError(try MatGANConfiguration(storedJSON: "{\"model\": \"matgan-mp\"}"), "a configuration lacking others")
     }
 
     func testLearningRatesScaleWithTheGlobalBatchAndWarmUp() {

@@ -55,7 +55,7 @@ struct BenchCommand: ParsableCommand {
             for result in try benchmark.run(seconds) {
                 rows.append([
                     benchmark.name, result.workload, "\(result.batch)", String(format: "%.0f", result.samplesPerSecond),
-                    String(format: "%.0f", result.samplesPerCPUSecond), String(format: "%.3g", 1000 * result.secondsPerCall),
+                    String(format: "%.0f", result.samplesPerCPUSecond), String(format: result.secondsPerCall >= 0.1 ? "%.0f" : "%.3g", 1000 * result.secondsPerCall),
                     result.reference.map { String(format: "%.0f", $0) } ?? "-",
                     result.reference.map { String(format: "%.2fx", result.samplesPerSecond / $0) } ?? "-",
                     result.gemmGFLOPS.map { String(format: "%.1f", $0) } ?? "-",

@@ -99,7 +99,7 @@ final class RankCountTests: XCTestCase {
     }
 
     /// 16 ranks: a global batch they cannot share is refused once with the nearest that they can;
-    /// --batch-size 32 trains, checkpoints, resumes and generates.
+    /// --batch-size 32 trains, checkpoints, resumes where an uninterrupted run ends, and generates.
     func testSixteenRanksRefuseAnUnsharedBatchThenTrainResumeAndGenerate() throws {
         try Self.fixture.prepare()
         try assertRefused(trainArguments("sixteen", steps: 2, batch: ["--batch-size", "24"]), ranks: 16,
@@ -112,6 +112,10 @@ final class RankCountTests: XCTestCase {
         XCTAssertEqual(try step("sixteen"), 2)
         try assertSucceeds(trainArguments("sixteen", steps: 3, batch: [], extra: ["--resume"]), ranks: 16)
         XCTAssertEqual(try step("sixteen"), 3)
+        try assertSucceeds(trainArguments("sixteen-straight", steps: 3, batch: ["--batch-size", "32"],
+                                          extra: ["--lr-scaling", "linear", "--checkpoint-every", "2"]), ranks: 16)
+        let expected = try parameters("sixteen-straight"), resumed = try parameters("sixteen")
+        for (name, values) in expected { XCTAssertTrue(values == resumed[name], "\(name) differs after resuming") }
         let metrics = try String(contentsOfFile: path("sixteen/metrics.jsonl"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(metrics.count, 3, "one record per step, none repeated by the resume")
         try assertSucceeds(["generate", "--checkpoint", path("sixteen/checkpoint.h5"), "--samples", "160", "--batch-size", "16",

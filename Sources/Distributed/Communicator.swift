@@ -328,4 +328,13 @@ extension Communicator {
             abort(code: 1, message: "error: \(error)")
         }
     }
+
+    /// Fails with `error`, which every rank found alike (a setting that does not fit the job),
+    /// so that it is reported once: rank 0 throws it, and inside ``abortingOnError(_:)`` ends the
+    /// job with its message; the other ranks wait in a barrier rank 0 never enters until that
+    /// abort ends them. Collective.
+    public func failFromRoot(_ error: any Error) throws -> Never {
+        if !isRoot { try barrier() }
+        throw error
+    }
 }

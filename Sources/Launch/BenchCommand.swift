@@ -1,5 +1,6 @@
 import ArgumentParser
 import BLAS
+import Distributed
 import Foundation
 import MatGAN
 import NeuralNet
@@ -12,6 +13,8 @@ import Random
 /// critic updates per generator update): measured on this host by `scripts/pytorch_reference.py`
 /// and passed with `--reference`, or else the stored figures of PyTorch 2.15 (MKL, oneDNN) on a
 /// current AVX-512 Xeon, which compare engines only roughly (docs/performance.md).
+/// Under `mpirun` every rank runs the cases (the `allreduce` case times the collective across
+/// them) and rank 0 prints.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
@@ -39,15 +42,23 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        let world = try Communicator.world
+        try world.abortingOnError { try measure(printing: world.isRoot) }
+    }
+
+    /// Runs the selected cases, printing the BLAS kernels first and the table at the end when `printing`.
+    private func measure(printing: Bool) throws {
         let selected = cases.isEmpty ? BenchmarkCase.registry : BenchmarkCase.registry.filter { cases.contains($0.name) }
         let measured = try reference.map(MeasuredReference.init(path:))
-        print("BLAS: \(KernelChoice.summary)")
-        if let measured { print("reference: \(measured.summary)") }
-        if let warning = KernelChoice.warning { print("warning: \(warning)") }
+        if printing {
+            print("BLAS: \(KernelChoice.summary)")
+            if let measured { print("reference: \(measured.summary)") }
+            if let warning = KernelChoice.warning { print("warning: \(warning)") }
+        }
         let peak = BLASRuntime.measureSgemm(size: 1024)
-        print(String(format: "sgemm 1024^3 peak of this run: %.1f GFLOP/s", peak))
-        let header = ["case", "workload", "batch", "samples/s", "per CPU-s", "reference", "ratio", "GEMM GFLOP/s", "of peak",
-                      "peak RSS MiB"]
+        if printing { print(String(format: "sgemm 1024^3 peak of this run: %.1f GFLOP/s", peak)) }
+        let header = ["case", "workload", "batch", "samples/s", "per CPU-s", "ms/call", "reference", "ratio", "GEMM GFLOP/s",
+                      "of peak", "peak RSS MiB"]
         var rows: [[String]] = []
         var results: [BenchmarkResult] = []
         for benchmark in selected {
@@ -59,7 +70,7 @@ struct BenchCommand: ParsableCommand {
                 let marker = onThisHost == nil && reference != nil ? "*" : ""
                 rows.append([
                     benchmark.name, result.workload, "\(result.batch)", String(format: "%.0f", result.samplesPerSecond),
-                    String(format: "%.0f", result.samplesPerCPUSecond),
+                    String(format: "%.0f", result.samplesPerCPUSecond), String(format: result.secondsPerCall >= 0.1 ? "%.0f" : "%.3g", 1000 * result.secondsPerCall),
                     reference.map { String(format: "%.0f", $0) + marker } ?? "-",
                     reference.map { String(format: "%.2fx", result.samplesPerSecond / $0) + marker } ?? "-",
                     result.gemmGFLOPS.map { String(format: "%.1f", $0) } ?? "-",
@@ -68,12 +79,13 @@ struct BenchCommand: ParsableCommand {
                 ])
             }
         }
+        guard printing else { return }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max()! }
         for line in [header] + rows {
             print(zip(line, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  "))
         }
         for detail in results.flatMap(\.details) { print("\n" + detail) }
-        if rows.contains(where: { $0[5].hasSuffix("*") }) {
+        if let column = header.firstIndex(of: "reference"), rows.contains(where: { $0[column].hasSuffix("*") }) {
             print("* stored PyTorch 2.15 figure of a current AVX-512 Xeon, not this host (docs/performance.md)")
         }
     }
@@ -112,6 +124,7 @@ struct BenchmarkCase: Sendable {
 
     /// Every case `bench` knows, in the order it runs them.
     static let registry: [BenchmarkCase] = MatGANBenchmarks.cases + ElpasoliteBenchmarks.cases + ChemistryBenchmarks.cases
+        + CommunicationBenchmarks.cases
 }
 
 /// One measured row.
@@ -124,6 +137,8 @@ struct BenchmarkResult {
     /// Samples per second of this process's CPU time: with one BLAS thread, the figure a quiet
     /// core would give even when other processes share the machine.
     let samplesPerCPUSecond: Double
+    /// Wall-clock seconds of one timed call (e.g. one MatGAN step, one allreduce).
+    let secondsPerCall: Double
     /// GEMM operations per wall-clock second in billions (nil: the workload runs no GEMM).
     let gemmGFLOPS: Double?
     /// The PyTorch (1 thread) figure to compare with, if any.
@@ -139,6 +154,7 @@ struct BenchmarkResult {
         self.batch = batch
         samplesPerSecond = rates.perSecond * Double(samplesPerCall)
         samplesPerCPUSecond = rates.perCPUSecond * Double(samplesPerCall)
+        secondsPerCall = 1 / rates.perSecond
         gemmGFLOPS = rates.gemmOperationsPerCall > 0 ? rates.perSecond * Double(rates.gemmOperationsPerCall) / 1e9 : nil
         self.reference = reference
         self.peakResidentMiB = peakResidentMiB
@@ -211,6 +227,11 @@ enum MatGANBenchmarks {
         },
         BenchmarkCase(name: "matgan-profile") { seconds in
             try [32, 512].map { try training(.icsd, batch: $0, reference: nil, seconds: seconds, profile: true) }
+        },
+        // How one rank's update time grows with its share of the batch: what a larger rank count
+        // gains per update before the allreduce (`allreduce` case) is added.
+        BenchmarkCase(name: "matgan-update-scaling") { seconds in
+            try [4, 8, 16, 32, 64, 128, 256, 512].map { try training(.icsd, batch: $0, reference: nil, seconds: seconds) }
         },
     ]
 

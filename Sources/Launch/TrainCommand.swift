@@ -11,6 +11,7 @@ import Training
 extension MatGANModel: ExpressibleByArgument {}
 extension MatGANInitialization: ExpressibleByArgument {}
 extension LearningRateDecay: ExpressibleByArgument {}
+extension LearningRateScaling: ExpressibleByArgument {}
 extension ElpasoliteModel: ExpressibleByArgument {}
 
 /// A model `train --model` accepts: one of MatGAN's or one of the elpasolite benchmark's.
@@ -55,6 +56,9 @@ enum TrainOption: String, CaseIterable {
     case synchronizedBatchNorm = "sync-bn"
     case emaDecay = "ema-decay"
     case learningRateDecay = "lr-decay"
+    case batchPerRank = "batch-per-rank"
+    case learningRateScaling = "lr-scaling"
+    case warmupSteps = "warmup-steps"
 
     var name: NameSpecification { .customLong(rawValue) }
     var flag: String { "--" + rawValue }
@@ -165,6 +169,15 @@ struct TrainCommand: ParsableCommand {
             stop after the paper's updates (\(TrainDefaults.list(elpasolite: { $0.stop.maximumSteps }))) \
             unless a limit is given, and use --generator-lr as their learning rate (both networks \
             of the cGAN).
+
+            Batch and rank count (MatGAN models): the global batch is --batch-size (default: the \
+            model's reference batch, the paper's) or --batch-per-rank times the rank count. A \
+            global batch the ranks cannot share evenly is refused with the nearest batches that \
+            can be, never changed. --generator-lr and --critic-lr are the rates for the reference \
+            batch; --lr-scaling linear or sqrt scales them to the global batch, --warmup-steps \
+            ramps them up linearly, and both compose with --lr-decay cosine. --resume keeps the \
+            checkpoint's global batch on any rank count that divides it, so the run continues as \
+            it would have; on one that does not, it stops and names rank counts that do.
             """)
 
     @Option(help: ArgumentHelp("The model to train (with --resume: the checkpoint's).", valueName: "model"))
@@ -179,9 +192,26 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup(title: "Run directory and progress") var runOptions: RunOptions
 
     @Option(name: .customLong("batch-size"), parsing: .unconditional, help: ArgumentHelp(
-        "Global batch over all ranks (\(TrainDefaults.list(matgan: { $0.batchSize }, elpasolite: { $0.batchSize }))).",
+        "Global batch over all ranks, a multiple of the rank count "
+            + "(\(TrainDefaults.list(matgan: { $0.batchSize }, elpasolite: { $0.batchSize }))).",
         valueName: "n"))
     var batchSize: Int?
+
+    @Option(name: TrainOption.batchPerRank.name, parsing: .unconditional, help: ArgumentHelp(
+        "MatGAN models: batch per rank instead of --batch-size; the global batch is this times the rank count.",
+        valueName: "n"))
+    var batchPerRank: Int?
+
+    @Option(name: TrainOption.learningRateScaling.name, help: ArgumentHelp(
+        "Scale the learning rates, which are meant for the model's reference batch "
+            + "(\(TrainDefaults.list(matgan: { $0.model.referenceBatchSize }))), to the global batch: linear multiplies them by "
+            + "batch/reference, sqrt by its square root (default: none).",
+        valueName: "rule"))
+    var learningRateScaling: LearningRateScaling?
+
+    @Option(name: TrainOption.warmupSteps.name, parsing: .unconditional, help: ArgumentHelp(
+        "Ramp the learning rates up linearly over the first n steps (0: none, the default).", valueName: "n"))
+    var warmupSteps: Int?
 
     @Option(name: .customLong("generator-lr"), parsing: .unconditional, help: ArgumentHelp(
         "Generator (or autoencoder, or elpasolite model) learning rate "
@@ -260,7 +290,8 @@ struct TrainCommand: ParsableCommand {
             (.trainFraction, trainFraction != nil), (.initialization, initialization != nil),
             (.noCriticBatchNorm, noCriticBatchNorm), (.pytorchAdam, pytorchAdam),
             (.synchronizedBatchNorm, synchronizedBatchNorm), (.emaDecay, emaDecay != nil),
-            (.learningRateDecay, learningRateDecay != nil),
+            (.learningRateDecay, learningRateDecay != nil), (.batchPerRank, batchPerRank != nil),
+            (.learningRateScaling, learningRateScaling != nil), (.warmupSteps, warmupSteps != nil),
         ]
         return Set(given.filter(\.1).map(\.0))
     }
@@ -269,10 +300,10 @@ struct TrainCommand: ParsableCommand {
     private static func applicableOptions(_ model: TrainableModel) -> Set<TrainOption> {
         switch model {
         case .matgan(let model) where model.isAutoencoder:
-            [.beta1, .beta2, .initialization, .pytorchAdam, .synchronizedBatchNorm]
+            [.beta1, .beta2, .initialization, .pytorchAdam, .synchronizedBatchNorm, .batchPerRank, .learningRateScaling, .warmupSteps]
         case .matgan:
             [.criticLearningRate, .beta1, .beta2, .penaltyWeight, .criticIterations, .initialization, .noCriticBatchNorm,
-             .pytorchAdam, .synchronizedBatchNorm, .emaDecay, .learningRateDecay]
+             .pytorchAdam, .synchronizedBatchNorm, .emaDecay, .learningRateDecay, .batchPerRank, .learningRateScaling, .warmupSteps]
         case .elpasolite(.conditionalVAE): [.klWeight, .trainFraction]
         case .elpasolite(.conditionalGAN): [.penaltyWeight, .criticIterations, .trainFraction]
         case .elpasolite(.doubleDQN): [.trainFraction]
@@ -280,8 +311,16 @@ struct TrainCommand: ParsableCommand {
     }
 
     func validate() throws {
-        for (name, value) in [("--batch-size", batchSize), ("--critic-iterations", criticIterations)] {
+        for (name, value) in [("--batch-size", batchSize), (TrainOption.batchPerRank.flag, batchPerRank),
+                              (TrainOption.criticIterations.flag, criticIterations)] {
             if let value, value < 1 { throw ValidationError("\(name) must be positive, got \(value)") }
+        }
+        if batchSize != nil, batchPerRank != nil {
+            throw ValidationError("--batch-size and \(TrainOption.batchPerRank.flag) exclude each other: give the global batch "
+                                  + "or the batch per rank")
+        }
+        if let warmupSteps, warmupSteps < 0 {
+            throw ValidationError("\(TrainOption.warmupSteps.flag) must be 0 or more, got \(warmupSteps)")
         }
         for (name, value) in [("--generator-lr", generatorLearningRate), (TrainOption.criticLearningRate.flag, criticLearningRate)] {
             if let value, !(value.isFinite && value > 0) { throw ValidationError("\(name) must be a positive number, got \(value)") }
@@ -331,13 +370,15 @@ struct TrainCommand: ParsableCommand {
             let checkpointPath = runDirectory.appendingPathComponent("checkpoint.h5").path
             let stored = runOptions.resume && FileManager.default.fileExists(atPath: checkpointPath)
                 ? try Checkpoint.readHeader(checkpointPath) : nil
-            let plan = try plan(resuming: stored, checkpointPath: checkpointPath)
+            let plan = try plan(resuming: stored, checkpointPath: checkpointPath, worldSize: world.size)
+            try checkSplit(plan, world: world, resuming: stored == nil ? nil : checkpointPath)
             let training: any TrainingRun
             let stopCondition: StopCondition
             switch plan {
             case .matgan(let configuration, let dataPath):
                 stopCondition = configuration.stop
                 logger.info("\(world.size) rank(s); configuration \(configuration.json)")
+                for line in configuration.batchSummary(worldSize: world.size) { logger.info("\(line)") }
                 let data = try CompositionTrainingSet(path: dataPath, encoding: configuration.model.encoding)
                 training = configuration.model.isAutoencoder ? try AutoencoderRun(configuration: configuration, data: data, world: world)
                     : try MatGANRun(configuration: configuration, data: data, world: world)
@@ -355,7 +396,7 @@ struct TrainCommand: ParsableCommand {
             try session.start(training, policy: runOptions.policy)
             let summary = try session.train(training)
             if world.isRoot {
-                print("trained \(plan.modelName) to step \(summary.steps) in \(String(format: "%.1f", summary.seconds)) s "
+                print("trained \(plan.model.name) to step \(summary.steps) in \(String(format: "%.1f", summary.seconds)) s "
                       + "(\(Int(summary.samplesPerSecond)) samples/s on \(world.size) rank(s)): \(summary.stopReason)")
                 print("checkpoint: \(session.checkpointPath)")
             }
@@ -370,10 +411,10 @@ struct TrainCommand: ParsableCommand {
         case matgan(MatGANConfiguration, data: String)
         case elpasolite(ElpasoliteConfiguration, data: String)
 
-        var modelName: String {
+        var model: TrainableModel {
             switch self {
-            case .matgan(let configuration, _): configuration.model.rawValue
-            case .elpasolite(let configuration, _): configuration.model.rawValue
+            case .matgan(let configuration, _): .matgan(configuration.model)
+            case .elpasolite(let configuration, _): .elpasolite(configuration.model)
             }
         }
 
@@ -390,16 +431,42 @@ struct TrainCommand: ParsableCommand {
             case .elpasolite(let configuration, _): configuration.checkpointInterval
             }
         }
+
+        /// The global batch.
+        var batchSize: Int {
+            switch self {
+            case .matgan(let configuration, _): configuration.batchSize
+            case .elpasolite(let configuration, _): configuration.batchSize
+            }
+        }
     }
 
-    /// The paper's configuration for `--model` with the given options applied; or, resuming
-    /// from a checkpoint with `header`, the stored configuration, which given options must match.
-    private func plan(resuming header: Checkpoint.Header?, checkpointPath: String) throws -> Plan {
+    /// Refuses a global batch the `worldSize` ranks cannot share evenly, before any data is read:
+    /// a new run is told the nearest global batches that can be shared (and --batch-per-rank),
+    /// a resumed one the nearest rank counts that can share its checkpoint's batch; rank 0 says
+    /// so once. The batch is never changed behind the user's back (docs/distributed.md, "Batch
+    /// size and rank count"). Collective.
+    private func checkSplit(_ plan: Plan, world: Communicator, resuming checkpoint: String?) throws {
+        guard plan.batchSize % world.size != 0 else { return }
+        if let checkpoint {
+            try world.failFromRoot(TrainingError.indivisibleResumedBatch(checkpoint: checkpoint, globalBatchSize: plan.batchSize,
+                                                                         worldSize: world.size))
+        }
+        let perRankFlag = Self.applicableOptions(plan.model).contains(.batchPerRank) ? TrainOption.batchPerRank.flag : nil
+        try world.failFromRoot(TrainingError.indivisibleBatch(globalBatchSize: plan.batchSize, worldSize: world.size,
+                                                              defaultOf: batchSize == nil ? plan.model.name : nil,
+                                                              perRankFlag: perRankFlag))
+    }
+
+    /// The paper's configuration for `--model` with the given options applied on `worldSize`
+    /// ranks; or, resuming from a checkpoint with `header`, the stored configuration, which given
+    /// options must match.
+    private func plan(resuming header: Checkpoint.Header?, checkpointPath: String, worldSize: Int) throws -> Plan {
         guard let header else {
             switch model! {
             case .matgan(let model):
                 var configuration = MatGANConfiguration.defaults(for: model, stop: stop.condition(defaultEpochs: 1000))
-                try apply(to: &configuration, resuming: nil)
+                try apply(to: &configuration, worldSize: worldSize, resuming: nil)
                 return .matgan(configuration, data: data!)
             case .elpasolite(let model):
                 var configuration = ElpasoliteConfiguration.defaults(for: model, stop: stop.isLimited ? stop.condition() : nil)
@@ -422,8 +489,8 @@ struct TrainCommand: ParsableCommand {
         do {
             switch stored {
             case .matgan:
-                var configuration = try JSONDecoder().decode(MatGANConfiguration.self, from: json)
-                try apply(to: &configuration, resuming: checkpointPath)
+                var configuration = try MatGANConfiguration(storedJSON: header.configuration)
+                try apply(to: &configuration, worldSize: worldSize, resuming: checkpointPath)
                 // New limits re-plan the run, including the end of a cosine decay.
                 if stop.isLimited { configuration.stop = stop.condition() }
                 return .matgan(configuration, data: dataPath)
@@ -449,9 +516,19 @@ struct TrainCommand: ParsableCommand {
         value = given
     }
 
-    /// The given options applied to a MatGAN configuration.
-    private func apply(to configuration: inout MatGANConfiguration, resuming checkpoint: String?) throws {
+    /// The given options applied to a MatGAN configuration for `worldSize` ranks.
+    private func apply(to configuration: inout MatGANConfiguration, worldSize: Int, resuming checkpoint: String?) throws {
         try merge("--batch-size", batchSize, into: &configuration.batchSize, resuming: checkpoint)
+        if let batchPerRank {
+            // A resumed run keeps its global batch: the per-rank batch given must make it up.
+            let global = batchPerRank * worldSize
+            if let checkpoint, global != configuration.batchSize {
+                throw ValidationError("\(TrainOption.batchPerRank.flag) \(batchPerRank) on \(worldSize) rank(s) is a global batch of "
+                                      + "\(global), which conflicts with \(configuration.batchSize), the global batch \(checkpoint) was "
+                                      + "trained with; leave it out to continue the run, or start a new one")
+            }
+            if checkpoint == nil { (configuration.batchSize, configuration.batchPerRank) = (global, batchPerRank) }
+        }
         try merge("--generator-lr", generatorLearningRate, into: &configuration.generatorLearningRate, resuming: checkpoint)
         try merge(TrainOption.criticLearningRate.flag, criticLearningRate, into: &configuration.criticLearningRate, resuming: checkpoint)
         try merge(TrainOption.beta1.flag, beta1, into: &configuration.beta1, resuming: checkpoint)
@@ -468,6 +545,9 @@ struct TrainCommand: ParsableCommand {
                   into: &configuration.synchronizedBatchNorm, resuming: checkpoint)
         try merge(TrainOption.emaDecay.flag, emaDecay.map(Optional.some), into: &configuration.emaDecay, resuming: checkpoint)
         try merge(TrainOption.learningRateDecay.flag, learningRateDecay, into: &configuration.learningRateDecay, resuming: checkpoint)
+        try merge(TrainOption.learningRateScaling.flag, learningRateScaling, into: &configuration.learningRateScaling,
+                  resuming: checkpoint)
+        try merge(TrainOption.warmupSteps.flag, warmupSteps, into: &configuration.warmupSteps, resuming: checkpoint)
         if checkpoint == nil {
             if let checkpointInterval = runOptions.checkpointInterval { configuration.checkpointInterval = checkpointInterval }
             if let logInterval = runOptions.logInterval { configuration.logInterval = logInterval }

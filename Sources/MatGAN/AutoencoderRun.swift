@@ -28,7 +28,10 @@ public final class AutoencoderRun: TrainingRun {
         (encoder, decoder) = MatGANNetworks.autoencoder(
             configuration.model.variant, rows: configuration.model.encoding.rowCount,
             logits: configuration.model.reconstructionLoss == .binaryCrossEntropy, maxBatch: schedule.localBatchSize)
-        optimizer = Adam(parameterCount: encoder.store.parameterCount, learningRate: .constant(configuration.generatorLearningRate),
+        // The autoencoder has no cosine decay (--lr-decay is the GANs'), so it needs no planned end.
+        optimizer = Adam(parameterCount: encoder.store.parameterCount,
+                         learningRate: configuration.learningRateSchedule(configuration.generatorLearningRate, updatesPerStep: 1,
+                                                                          plannedSteps: nil),
                          beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.epsilon,
                          variant: configuration.adamVariant)
         reducer = MPIReducer(world: world)

@@ -26,6 +26,17 @@ public enum MatGANModel: String, CaseIterable, Codable, Sendable {
 
     /// The autoencoder's reconstruction loss.
     public var reconstructionLoss: ReconstructionLoss { self == .activeAE ? .binaryCrossEntropy : .negativeDice }
+
+    /// The paper's global batch, which the default learning rates were tuned for: the batch
+    /// `--lr-scaling` measures a global batch against.
+    public var referenceBatchSize: Int {
+        switch self {
+        case .matganOQMD: 512
+        case .matganAE: 1024
+        case .activeAE: 128
+        case .matganMP: 32
+        }
+    }
 }
 
 /// How an autoencoder scores its reconstruction.
@@ -37,7 +48,6 @@ public enum ReconstructionLoss: String, Codable, Sendable {
     case binaryCrossEntropy = "binary_cross_entropy"
 }
 
-/// Everything that determines a MatGAN training run; stored in checkpoints as JSON.
 /// How the learning rates change over a run.
 public enum LearningRateDecay: String, Codable, Sendable, CaseIterable {
     /// The same rates throughout.
@@ -47,10 +57,29 @@ public enum LearningRateDecay: String, Codable, Sendable, CaseIterable {
     case cosine
 }
 
+/// How the learning rates follow a global batch larger (or smaller) than the model's reference
+/// batch: multiplied by `batch / reference` (Goyal et al. 2017, for SGD), by its square root
+/// (the rule usually advised for Adam), or not at all.
+public enum LearningRateScaling: String, Codable, Sendable, CaseIterable {
+    case none
+    case linear
+    case squareRoot = "sqrt"
+}
+
+/// Everything that determines a MatGAN training run; stored in checkpoints as JSON.
 public struct MatGANConfiguration: Codable, Sendable, Equatable {
     public var model: MatGANModel
-    /// Rows per update over all ranks.
+    /// Rows per update over all ranks: the global batch, whichever way it was given. A resumed
+    /// run keeps it on any rank count that divides it.
     public var batchSize: Int
+    /// The per-rank batch `--batch-per-rank` gave when the run started (``batchSize`` is it
+    /// times the starting rank count), nil when the global batch was given: how the batch was
+    /// specified, kept as a record when a resume on another rank count changes the share.
+    public var batchPerRank: Int? = nil
+    /// How the given learning rates, meant for ``MatGANModel/referenceBatchSize``, follow ``batchSize``.
+    public var learningRateScaling: LearningRateScaling = .none
+    /// Steps (generator updates for a GAN) of linear learning-rate warm-up at the start, 0 for none.
+    public var warmupSteps: Int = 0
     public var generatorLearningRate: Float
     public var criticLearningRate: Float
     public var beta1: Float
@@ -85,15 +114,9 @@ public struct MatGANConfiguration: Codable, Sendable, Equatable {
     /// autoencoder starts from He initialisation: its reference code is Keras, whose scaled default
     /// initialisation it follows, not MatGAN's N(0, 1).
     public static func defaults(for model: MatGANModel, stop: StopCondition) -> MatGANConfiguration {
-        let batchSize = switch model {
-        case .matganOQMD: 512
-        case .matganAE: 1024
-        case .activeAE: 128
-        case .matganMP: 32
-        }
-        return MatGANConfiguration(
+        MatGANConfiguration(
             model: model,
-            batchSize: batchSize,
+            batchSize: model.referenceBatchSize,
             generatorLearningRate: 1e-3,
             criticLearningRate: model == .matganOQMD ? 5e-3 : 1e-2,
             beta1: model.isAutoencoder ? 0.9 : 0.5,
@@ -111,10 +134,69 @@ public struct MatGANConfiguration: Codable, Sendable, Equatable {
             logInterval: 100)
     }
 
+    /// What ``learningRateScaling`` multiplies the given learning rates by at ``batchSize``.
+    public var learningRateFactor: Float {
+        let ratio = Double(batchSize) / Double(model.referenceBatchSize)
+        return switch learningRateScaling {
+        case .none: 1
+        case .linear: Float(ratio)
+        case .squareRoot: Float(ratio.squareRoot())
+        }
+    }
+
+    /// The schedule of an optimizer whose given rate is `rate` and which makes `updatesPerStep`
+    /// updates per step: scaled to the global batch, warmed up over the first ``warmupSteps``
+    /// steps, and with cosine decay annealed to 0 at `plannedSteps` (when known).
+    public func learningRateSchedule(_ rate: Float, updatesPerStep: Int, plannedSteps: Int?) -> LearningRateSchedule {
+        let scaled = rate * learningRateFactor
+        let decayed: LearningRateSchedule = if learningRateDecay == .cosine, let plannedSteps {
+            .cosine(initial: scaled, totalSteps: max(plannedSteps * updatesPerStep, 1))
+        } else {
+            .constant(scaled)
+        }
+        return decayed.linearWarmup(steps: warmupSteps * updatesPerStep)
+    }
+
+    /// Two lines for the start of a run on `worldSize` ranks: how the global batch is shared and
+    /// was given, and the learning rates after scaling, with the warm-up and decay applied to them.
+    public func batchSummary(worldSize: Int) -> [String] {
+        let given = batchPerRank.map { "given as --batch-per-rank \($0)" } ?? "given as the global batch"
+        let rates: [(network: String, rate: Float)] = model.isAutoencoder ? [("autoencoder", generatorLearningRate)]
+            : [("generator", generatorLearningRate), ("critic", criticLearningRate)]
+        let scaled = rates.map { "\($0.network) \(String(format: "%.3g", $0.rate * learningRateFactor))" }.joined(separator: ", ")
+        let scaling = learningRateScaling == .none ? "no --lr-scaling"
+            : "--lr-scaling \(learningRateScaling.rawValue) x\(String(format: "%.3g", learningRateFactor))"
+        let warmup = warmupSteps > 0 ? "linear warm-up over \(warmupSteps) steps" : "no warm-up"
+        let decay = learningRateDecay == .cosine ? "cosine decay to 0" : "no decay"
+        return ["batch: \(worldSize) rank(s) x \(batchSize / worldSize) per rank = global batch \(batchSize) (\(given)); "
+                + "reference batch of \(model.rawValue) \(model.referenceBatchSize)",
+                "learning rates: \(scaled) (\(scaling), \(warmup), \(decay))"]
+    }
+
     /// The configuration as compact JSON with sorted keys.
     public var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+}
+
+// In an extension, so that the struct keeps its memberwise initialiser.
+extension MatGANConfiguration {
+    /// The configuration a checkpoint stores as ``json``, also from a checkpoint written before
+    /// the later settings existed: those decode as the values that continue such a run as it was
+    /// (constant rates, no batch scaling, no warm-up).
+    public init(storedJSON: String) throws {
+        let data = Data(storedJSON.utf8)
+        var object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        let added: [String: Any] = ["learningRateDecay": LearningRateDecay.constant.rawValue,
+                                    "learningRateScaling": LearningRateScaling.none.rawValue, "warmupSteps": 0]
+        // Re-encoding passes the rates through Double, so only a configuration that lacks a setting takes that path.
+        guard added.keys.contains(where: { object[$0] == nil }) else {
+            self = try JSONDecoder().decode(Self.self, from: data)
+            return
+        }
+        object.merge(added) { stored, _ in stored }
+        self = try JSONDecoder().decode(Self.self, from: JSONSerialization.data(withJSONObject: object))
     }
 }

@@ -36,17 +36,16 @@ public final class MatGANRun: TrainingRun {
         // Cosine decay ends at the last planned update: steps, or epochs of one batch per critic update.
         let plannedSteps = configuration.stop.maximumSteps
             ?? configuration.stop.maximumEpochs.map { $0 * schedule.stepsPerEpoch / configuration.criticIterations }
-        func rate(_ initial: Float, updatesPerStep: Int) -> LearningRateSchedule {
-            guard configuration.learningRateDecay == .cosine, let plannedSteps else { return .constant(initial) }
-            return .cosine(initial: initial, totalSteps: max(plannedSteps * updatesPerStep, 1))
-        }
         let generatorOptimizer = Adam(
-            parameterCount: generator.store.parameterCount, learningRate: rate(configuration.generatorLearningRate, updatesPerStep: 1),
+            parameterCount: generator.store.parameterCount,
+            learningRate: configuration.learningRateSchedule(configuration.generatorLearningRate, updatesPerStep: 1,
+                                                             plannedSteps: plannedSteps),
             beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.epsilon,
             variant: configuration.adamVariant)
         let criticOptimizer = Adam(
             parameterCount: critic.store.parameterCount,
-            learningRate: rate(configuration.criticLearningRate, updatesPerStep: configuration.criticIterations),
+            learningRate: configuration.learningRateSchedule(configuration.criticLearningRate,
+                                                             updatesPerStep: configuration.criticIterations, plannedSteps: plannedSteps),
             beta1: configuration.beta1, beta2: configuration.beta2, epsilon: configuration.epsilon,
             variant: configuration.adamVariant)
         let reducer = MPIReducer(world: world)

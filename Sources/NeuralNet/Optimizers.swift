@@ -78,6 +78,19 @@ public struct LearningRateSchedule: Sendable {
             return minimum + (initial - minimum) * Float((1 + cos(Double.pi * progress)) / 2)
         }
     }
+
+    /// This schedule with a linear warm-up over its first `steps` updates: update `s < steps`
+    /// takes `(s + 1) / steps` of this schedule's rate at `s`, later updates the rate itself
+    /// (nanoGPT's warm-up; `steps` 0 changes nothing). Multiplying instead of shifting keeps the
+    /// rate a function of the update index alone, so a cosine decay still ends where it was
+    /// planned and a resumed optimizer continues the schedule exactly.
+    public func linearWarmup(steps: Int) -> LearningRateSchedule {
+        precondition(steps >= 0, "LearningRateSchedule.linearWarmup: steps must be 0 or more, got \(steps)")
+        guard steps > 0 else { return self }
+        return LearningRateSchedule { step in
+            step < steps ? self(step: step) * Float(step + 1) / Float(steps) : self(step: step)
+        }
+    }
 }
 
 // MARK: - Adam

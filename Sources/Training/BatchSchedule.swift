@@ -6,7 +6,9 @@ import Random
 /// into global batches of `globalBatchSize`; rank r takes every `worldSize`-th row of each batch,
 /// starting at r. The global batch is the same for any rank count, so a run on 2 ranks with
 /// synchronised batch norm follows the same trajectory as one process. The last incomplete
-/// batch of an epoch is dropped, as in the reference implementations.
+/// batch of an epoch is dropped, as in the reference implementations. A global batch the ranks
+/// cannot share evenly is refused, never changed (docs/distributed.md, "Batch size and rank
+/// count").
 public struct BatchSchedule: Sendable, Equatable {
     public let rowCount: Int
     public let globalBatchSize: Int
@@ -48,5 +50,20 @@ public struct BatchSchedule: Sendable, Equatable {
             }
         }
         return rows
+    }
+
+    /// The multiples of `worldSize` nearest to `globalBatchSize`: the largest below it (nil when
+    /// that would be 0: more ranks than the batch has rows) and the smallest above it.
+    public static func nearestSplittableBatches(around globalBatchSize: Int, worldSize: Int) -> (below: Int?, above: Int) {
+        let below = globalBatchSize / worldSize * worldSize
+        return (below > 0 ? below : nil, below + worldSize)
+    }
+
+    /// The rank counts nearest to `worldSize` that split `globalBatchSize` evenly: the largest
+    /// below it (at least 1) and the smallest above it (nil when no larger count divides it).
+    public static func nearestDividingRankCounts(of globalBatchSize: Int, around worldSize: Int) -> (below: Int, above: Int?) {
+        let below = (1 ..< worldSize).last { globalBatchSize % $0 == 0 } ?? 1
+        let above = stride(from: worldSize + 1, through: globalBatchSize, by: 1).first { globalBatchSize % $0 == 0 }
+        return (below, above)
     }
 }

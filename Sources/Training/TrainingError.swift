@@ -42,10 +42,26 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable, Equatable
         TrainingError(kind: .checkpoint, path: path, message: message)
     }
 
-    /// A global batch that cannot be split evenly over the ranks.
-    public static func indivisibleBatch(globalBatchSize: Int, worldSize: Int) -> TrainingError {
-        TrainingError(kind: .batchSchedule, message: "--batch-size \(globalBatchSize) cannot be split evenly over \(worldSize) "
-                      + "ranks; use a multiple of \(worldSize) (the global batch is divided among the ranks)")
+    /// A global batch that cannot be split evenly over the ranks, naming the nearest global
+    /// batches that can be; `defaultOf` names the model whose default batch it is (the user gave
+    /// none), `perRankFlag` the option that gives the batch per rank instead, where it applies.
+    public static func indivisibleBatch(globalBatchSize: Int, worldSize: Int, defaultOf model: String? = nil,
+                                        perRankFlag: String? = nil) -> TrainingError {
+        let nearest = BatchSchedule.nearestSplittableBatches(around: globalBatchSize, worldSize: worldSize)
+        let choices = nearest.below.map { "--batch-size \($0) or \(nearest.above) (multiples of \(worldSize))" }
+            ?? "--batch-size \(nearest.above) (the smallest multiple of \(worldSize))"
+        let alternative = perRankFlag.map { ", or \($0) N for a global batch of \(worldSize) x N" } ?? ""
+        return TrainingError(kind: .batchSchedule, message: "\(model.map { "\($0)'s default " } ?? "")--batch-size \(globalBatchSize) "
+                             + "cannot be split evenly over \(worldSize) ranks: use \(choices)\(alternative)")
+    }
+
+    /// A checkpoint's global batch that the ranks of a resumed run cannot share.
+    public static func indivisibleResumedBatch(checkpoint: String, globalBatchSize: Int, worldSize: Int) -> TrainingError {
+        let nearest = BatchSchedule.nearestDividingRankCounts(of: globalBatchSize, around: worldSize)
+        let counts = nearest.above.map { "\(nearest.below) or \($0) ranks" } ?? "\(nearest.below) ranks"
+        return .checkpoint(checkpoint, "was trained with a global batch of \(globalBatchSize), which cannot be split evenly over "
+                           + "\(worldSize) ranks; resume it on \(counts) (the global batch stays, so the run continues as it "
+                           + "would have), or start a new run")
     }
 
     /// A training set smaller than one global batch.

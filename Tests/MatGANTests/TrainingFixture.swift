@@ -35,11 +35,12 @@ final class TrainingFixture: @unchecked Sendable {
     /// `name` inside the scratch directory.
     func path(_ name: String) -> String { work.appendingPathComponent(name).path }
 
-    /// `train` of MatGAN-MP on the prepared file into `runDirectory` for `steps` steps, batch 8,
-    /// seed 5, a log line per step.
-    func trainArguments(_ runDirectory: String, steps: Int, extra: [String] = []) -> [String] {
-        ["train", "--model", "matgan-mp", "--data", dataPath, "--run-dir", path(runDirectory), "--steps", String(steps),
-         "--batch-size", "8", "--seed", "5", "--log-every", "1"] + extra
+    /// `train` of MatGAN-MP on the prepared file into `runDirectory` for `steps` steps, batch 8
+    /// (or as `batch` says), seed 5, a log line per step.
+    func trainArguments(_ runDirectory: String, steps: Int, batch: [String] = ["--batch-size", "8"],
+                        extra: [String] = []) -> [String] {
+        ["train", "--model", "matgan-mp", "--data", dataPath, "--run-dir", path(runDirectory), "--steps", String(steps)]
+            + batch + ["--seed", "5", "--log-every", "1"] + extra
     }
 
     /// Prepares the formula list on two ranks, once.

@@ -88,13 +88,35 @@ final class OptimizerTests: XCTestCase {
                     [[1, -2, 0.5], [0, -3, -0.5], [0, -3, -0.5]])
     }
 
-    /// Restoring the state buffers and step count continues the run exactly.
+    func testLinearWarmup() {
+        // Update s < 4 takes (s + 1) / 4 of the rate, later ones all of it.
+        let constant = LearningRateSchedule.constant(0.4).linearWarmup(steps: 4)
+        for (step, rate) in [(0, 0.1), (1, 0.2), (2, 0.3), (3, 0.4), (4, 0.4), (100, 0.4)] as [(Int, Float)] {
+            XCTAssertEqual(constant(step: step), rate, accuracy: 1e-7, "step \(step)")
+        }
+        XCTAssertEqual(LearningRateSchedule.constant(0.4).linearWarmup(steps: 0)(step: 0), 0.4, "no warm-up")
+
+        // Warm-up times cosine from 1 to 0 over 10 updates: (s + 1) / 4 · (1 + cos(pi s / 10)) / 2.
+        let cosine = LearningRateSchedule.cosine(initial: 1, totalSteps: 10).linearWarmup(steps: 4)
+        let expected: [(Int, Float)] = [
+            (0, 0.25),                        // 1/4 · 1
+            (1, 0.487764129),                 // 2/4 · (1 + cos(pi/10)) / 2 = 0.5 · 0.975528258
+            (3, 0.793892626),                 // 4/4 · (1 + cos(3 pi/10)) / 2
+            (5, 0.5),                         // after the warm-up: the cosine alone
+            (10, 0), (12, 0),
+        ]
+        for (step, rate) in expected {
+            XCTAssertEqual(cosine(step: step), rate, accuracy: 1e-6, "step \(step)")
+        }
+    }
+
+    /// Restoring the state buffers and step count continues the run exactly, in the middle of a
+    /// warm-up composed with a cosine decay.
     func testCheckpointRestoreContinuesIdentically() {
-        let original = Adam(parameterCount: 3, learningRate: .cosine(initial: 0.1, totalSteps: 4),
-                            beta1: 0.5, beta2: 0.9)
+        let schedule = LearningRateSchedule.cosine(initial: 0.1, totalSteps: 4).linearWarmup(steps: 4)
+        let original = Adam(parameterCount: 3, learningRate: schedule, beta1: 0.5, beta2: 0.9)
         let firstTwo = trajectory(original, gradients: Array(gradients.prefix(2)))
-        let restored = Adam(parameterCount: 3, learningRate: .cosine(initial: 0.1, totalSteps: 4),
-                            beta1: 0.5, beta2: 0.9)
+        let restored = Adam(parameterCount: 3, learningRate: schedule, beta1: 0.5, beta2: 0.9)
         for (saved, target) in zip(original.stateBuffers, restored.stateBuffers) {
             XCTAssertEqual(saved.name, target.name)
             _ = target.values.update(fromContentsOf: saved.values)

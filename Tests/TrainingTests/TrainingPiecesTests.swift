@@ -1,3 +1,4 @@
+import Foundation
 import Chemistry
 import Distributed
 import MatGAN
@@ -38,6 +39,73 @@ final class TrainingPiecesTests: XCTestCase {
         XCTAssertThrowsError(try BatchSchedule(rowCount: 10, globalBatchSize: 32, rank: 0, worldSize: 1, seed: 1)) {
             XCTAssertTrue("\($0)".contains("10 rows, fewer than one global batch of 32"), "\($0)")
         }
+    }
+
+    func testAnUnsplittableBatchIsAnsweredWithTheNearestThatSplit() {
+        XCTAssertTrue(BatchSchedule.nearestSplittableBatches(around: 32, worldSize: 12) == (24, 36))
+        XCTAssertTrue(BatchSchedule.nearestSplittableBatches(around: 32, worldSize: 64) == (nil, 64), "no positive multiple below")
+        XCTAssertTrue(BatchSchedule.nearestDividingRankCounts(of: 32, around: 12) == (8, 16))
+        XCTAssertTrue(BatchSchedule.nearestDividingRankCounts(of: 32, around: 64) == (32, nil), "no larger rank count divides")
+        XCTAssertTrue(BatchSchedule.nearestDividingRankCounts(of: 7, around: 3) == (1, 7))
+
+        XCTAssertEqual(TrainingError.indivisibleBatch(globalBatchSize: 32, worldSize: 12, defaultOf: "matgan-mp",
+                                                      perRankFlag: "--batch-per-rank").message,
+                       "matgan-mp's default --batch-size 32 cannot be split evenly over 12 ranks: use --batch-size 24 or 36 "
+                       + "(multiples of 12), or --batch-per-rank N for a global batch of 12 x N")
+        XCTAssertEqual(TrainingError.indivisibleBatch(globalBatchSize: 32, worldSize: 64).message,
+                       "--batch-size 32 cannot be split evenly over 64 ranks: use --batch-size 64 (the smallest multiple of 64)")
+        XCTAssertEqual("\(TrainingError.indivisibleResumedBatch(checkpoint: "run/checkpoint.h5", globalBatchSize: 32, worldSize: 12))",
+                       "checkpoint run/checkpoint.h5 was trained with a global batch of 32, which cannot be split evenly over 12 "
+                       + "ranks; resume it on 8 or 16 ranks (the global batch stays, so the run continues as it would have), or "
+                       + "start a new run")
+    }
+
+    func testAConfigurationStoredBeforeTheLaterSettingsContinuesAsItWas() throws {
+        let configuration = MatGANConfiguration.defaults(for: .matganOQMD, stop: StopCondition(maximumSteps: 7))
+        var object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(configuration.json.utf8)) as? [String: Any])
+        for key in ["learningRateDecay", "learningRateScaling", "warmupSteps"] { object[key] = nil }
+        let older = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        XCTAssertEqual(try MatGANConfiguration(storedJSON: older), configuration)
+        XCTAssertThrowsError(try MatGANConfiguration(storedJSON: "{\"model\": \"matgan-mp\"}"), "a configuration lacking others")
+    }
+
+    func testLearningRatesScaleWithTheGlobalBatchAndWarmUp() {
+        var configuration = MatGANConfiguration.defaults(for: .matganMP, stop: StopCondition(maximumSteps: 4))
+        XCTAssertEqual(configuration.model.referenceBatchSize, configuration.batchSize, "the defaults are the reference")
+        configuration.batchSize = 128
+        XCTAssertEqual(configuration.learningRateFactor, 1, "no scaling unless asked")
+        configuration.learningRateScaling = .linear
+        XCTAssertEqual(configuration.learningRateFactor, 4)
+        configuration.learningRateScaling = .squareRoot
+        XCTAssertEqual(configuration.learningRateFactor, 2)
+
+        // sqrt(128 / 32) = 2 times the rate, warmed up over 2 steps: the generator's 2 updates,
+        // the critic's 2 x 5.
+        configuration.warmupSteps = 2
+        configuration.criticIterations = 5
+        let generator = configuration.learningRateSchedule(1e-3, updatesPerStep: 1, plannedSteps: 4)
+        XCTAssertEqual(generator(step: 0), 1e-3, accuracy: 1e-9)
+        XCTAssertEqual(generator(step: 1), 2e-3, accuracy: 1e-9)
+        XCTAssertEqual(generator(step: 3), 2e-3, accuracy: 1e-9)
+        let critic = configuration.learningRateSchedule(1e-2, updatesPerStep: 5, plannedSteps: 4)
+        XCTAssertEqual(critic(step: 0), 2e-3, accuracy: 1e-9)
+        XCTAssertEqual(critic(step: 4), 1e-2, accuracy: 1e-9)
+        XCTAssertEqual(critic(step: 10), 2e-2, accuracy: 1e-9)
+
+        // With cosine decay to 0 at step 4: step 1 is 2/2 · (1 + cos(pi/4)) / 2 of 2e-3, step 2 half of it.
+        configuration.learningRateDecay = .cosine
+        let decayed = configuration.learningRateSchedule(1e-3, updatesPerStep: 1, plannedSteps: 4)
+        XCTAssertEqual(decayed(step: 0), 1e-3, accuracy: 1e-9)
+        XCTAssertEqual(decayed(step: 1), 1.70710678e-3, accuracy: 1e-9)
+        XCTAssertEqual(decayed(step: 2), 1e-3, accuracy: 1e-9)
+        XCTAssertEqual(decayed(step: 4), 0, accuracy: 1e-9)
+
+        configuration.batchSize = 32
+        configuration.batchPerRank = 2
+        XCTAssertEqual(configuration.batchSummary(worldSize: 16), [
+            "batch: 16 rank(s) x 2 per rank = global batch 32 (given as --batch-per-rank 2); reference batch of matgan-mp 32",
+            "learning rates: generator 0.001, critic 0.01 (--lr-scaling sqrt x1, linear warm-up over 2 steps, cosine decay to 0)",
+        ])
     }
 
     func testSampleRandomnessDependsOnlyOnTheGlobalSample() {

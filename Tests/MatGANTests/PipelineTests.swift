@@ -33,10 +33,8 @@ final class PipelineTests: XCTestCase {
     }
 
     private func metricValues(_ runDirectory: String, _ name: String) throws -> [Double] {
-        let text = try String(contentsOfFile: path(runDirectory) + "/metrics.jsonl", encoding: .utf8)
-        return try text.split(separator: "\n").map { line in
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            return try XCTUnwrap(object?[name] as? Double, "metrics line lacks \(name): \(line)")
+        try Self.fixture.metricsRecords(runDirectory).map { record in
+            try XCTUnwrap(record[name] as? Double, "metrics record lacks \(name): \(record)")
         }
     }
 

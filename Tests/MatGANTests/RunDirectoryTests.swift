@@ -24,11 +24,9 @@ final class RunDirectoryTests: XCTestCase {
         try File.open(path(runDirectory + "/checkpoint.h5")).attribute("step").intValue
     }
 
+    /// The steps of the progress records.
     private func loggedSteps(_ runDirectory: String) throws -> [Int] {
-        let text = try String(contentsOfFile: path(runDirectory + "/metrics.jsonl"), encoding: .utf8)
-        return text.split(separator: "\n").compactMap { line in
-            ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?["step"] as? Int
-        }
+        try Self.fixture.metricsRecords(runDirectory).compactMap { $0["step"] as? Int }
     }
 
     func testACheckpointIsNeverOverwrittenWithoutResumeOrOverwrite() throws {

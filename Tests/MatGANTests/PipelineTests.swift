@@ -144,7 +144,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(losses.allSatisfy { $0 >= -1 && $0 <= 0 }, "negative Dice lies in [-1, 0]: \(losses)")
 
         try assertSucceeds(["train", "--model", "matgan-mp", "--data", Self.dataPath, "--run-dir", path("ae-gan"), "--steps", "2",
-                     "--batch-size", "8"])
+                     "--batch-size", "8", "--eval-samples", "64"])
         try assertSucceeds(["generate", "--checkpoint", path("ae-gan/checkpoint.h5"), "--samples", "300", "--batch-size", "100",
                      "--output", path("ae-samples.h5")])
         let report = try assertSucceeds(["decodability", "--checkpoint", path("ae/checkpoint.h5"), "--data", Self.dataPath,

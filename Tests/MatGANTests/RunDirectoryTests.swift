@@ -104,6 +104,9 @@ final class RunDirectoryTests: XCTestCase {
             (["--beta1", "1"], "--beta1 must be in [0, 1), got 1.0"),
             (["--penalty-weight", "inf"], "--penalty-weight must be a finite number, 0 or more, got inf"),
             (["--log-every", "0"], "--log-every must be positive, got 0"),
+            (["--eval-every", "0"], "--eval-every must be positive, got 0"),
+            (["--eval-every", "-3"], "--eval-every must be positive, got -3"),
+            (["--eval-samples", "0"], "--eval-samples must be positive, got 0"),
         ] {
             let outcome = try CommandRunner.run(train("numbers", steps: 1, arguments))
             XCTAssertNotEqual(outcome.exitCode, 0, "\(arguments)")

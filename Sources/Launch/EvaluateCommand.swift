@@ -75,9 +75,9 @@ struct EvaluateCommand: ParsableCommand {
             }
 
             let curve = Self.curveSampleCounts(total: sampleFile.count)
-            let evaluator = GenerationEvaluator(world: world, validity: ValidityChecker(rule: .matgan, oxidationStates: oxidationStates))
-            guard let report = try evaluator.evaluate(shard: shard, totalSamples: sampleFile.count, training: training, holdout: holdout,
-                                                      references: references, curveSampleCounts: curve) else { return }
+            let evaluator = try GenerationEvaluator(world: world, validity: ValidityChecker(rule: .matgan, oxidationStates: oxidationStates),
+                                                    training: training, holdout: holdout, references: references)
+            guard let report = try evaluator.evaluate(shard: shard, totalSamples: sampleFile.count, curveSampleCounts: curve) else { return }
 
             let paper: PaperFigures? = switch trainingSet.preset {
             case "mp": .materialsProject

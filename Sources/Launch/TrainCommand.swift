@@ -59,6 +59,8 @@ enum TrainOption: String, CaseIterable {
     case batchPerRank = "batch-per-rank"
     case learningRateScaling = "lr-scaling"
     case warmupSteps = "warmup-steps"
+    case evaluationInterval = "eval-every"
+    case evaluationSamples = "eval-samples"
 
     var name: NameSpecification { .customLong(rawValue) }
     var flag: String { "--" + rawValue }
@@ -158,6 +160,12 @@ struct TrainCommand: ParsableCommand {
             and writes RUN-DIR/checkpoint.h5 every --checkpoint-every steps, at the end, and when \
             the job receives SIGTERM (Slurm's warning before a time-out). --resume continues from \
             that checkpoint. Defaults are the paper's hyper-parameters for the model.
+
+            The GANs (matgan-mp, matgan-oqmd) measure their samples while they train: every \
+            --eval-every steps and at the end the ranks generate the same --eval-samples samples \
+            (noise from the run's seed, generator in inference mode), score them as `evaluate` \
+            does against the training and hold-out formulas, and rank 0 logs an `eval` line, \
+            appends a "kind": "evaluation" record to metrics.jsonl and redraws RUN-DIR/quality.svg.
 
             active-ae is active generative design's autoencoder: MatGAN's autoencoder networks \
             on 87 x 8 matrices (the 85 elements plus He and Kr, built from the prepared file's \
@@ -282,6 +290,18 @@ struct TrainCommand: ParsableCommand {
           help: "Synchronise batch-norm statistics over the ranks (matches one process at the same global batch).")
     var synchronizedBatchNorm = false
 
+    @Option(name: TrainOption.evaluationInterval.name, parsing: .unconditional, help: ArgumentHelp(
+        "GANs: every n generator updates and at the end, generate a fixed set of --eval-samples samples and log their "
+            + "quality (decoded, charge neutral, distinct, element JS distance, recovery; with --ema-decay the average's too) "
+            + "to metrics.jsonl and RUN-DIR/quality.svg (default: \(EvaluationSchedule.defaults.interval), or the resumed run's).",
+        valueName: "n"))
+    var evaluationInterval: Int?
+
+    @Option(name: TrainOption.evaluationSamples.name, parsing: .unconditional, help: ArgumentHelp(
+        "GANs: samples each quality evaluation draws over all ranks (default: \(EvaluationSchedule.defaults.samples), or the "
+            + "resumed run's).", valueName: "n"))
+    var evaluationSamples: Int?
+
     /// The model-specific options given on the command line.
     private var givenOptions: Set<TrainOption> {
         let given: [(TrainOption, Bool)] = [
@@ -292,6 +312,7 @@ struct TrainCommand: ParsableCommand {
             (.synchronizedBatchNorm, synchronizedBatchNorm), (.emaDecay, emaDecay != nil),
             (.learningRateDecay, learningRateDecay != nil), (.batchPerRank, batchPerRank != nil),
             (.learningRateScaling, learningRateScaling != nil), (.warmupSteps, warmupSteps != nil),
+            (.evaluationInterval, evaluationInterval != nil), (.evaluationSamples, evaluationSamples != nil),
         ]
         return Set(given.filter(\.1).map(\.0))
     }
@@ -303,7 +324,8 @@ struct TrainCommand: ParsableCommand {
             [.beta1, .beta2, .initialization, .pytorchAdam, .synchronizedBatchNorm, .batchPerRank, .learningRateScaling, .warmupSteps]
         case .matgan:
             [.criticLearningRate, .beta1, .beta2, .penaltyWeight, .criticIterations, .initialization, .noCriticBatchNorm,
-             .pytorchAdam, .synchronizedBatchNorm, .emaDecay, .learningRateDecay, .batchPerRank, .learningRateScaling, .warmupSteps]
+             .pytorchAdam, .synchronizedBatchNorm, .emaDecay, .learningRateDecay, .batchPerRank, .learningRateScaling, .warmupSteps,
+             .evaluationInterval, .evaluationSamples]
         case .elpasolite(.conditionalVAE): [.klWeight, .trainFraction]
         case .elpasolite(.conditionalGAN): [.penaltyWeight, .criticIterations, .trainFraction]
         case .elpasolite(.doubleDQN): [.trainFraction]
@@ -312,7 +334,9 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         for (name, value) in [("--batch-size", batchSize), (TrainOption.batchPerRank.flag, batchPerRank),
-                              (TrainOption.criticIterations.flag, criticIterations)] {
+                              (TrainOption.criticIterations.flag, criticIterations),
+                              (TrainOption.evaluationInterval.flag, evaluationInterval),
+                              (TrainOption.evaluationSamples.flag, evaluationSamples)] {
             if let value, value < 1 { throw ValidationError("\(name) must be positive, got \(value)") }
         }
         if batchSize != nil, batchPerRank != nil {
@@ -373,6 +397,7 @@ struct TrainCommand: ParsableCommand {
             let plan = try plan(resuming: stored, checkpointPath: checkpointPath, worldSize: world.size)
             try checkSplit(plan, world: world, resuming: stored == nil ? nil : checkpointPath)
             let training: any TrainingRun
+            var evaluation: (any RunEvaluation)?
             let stopCondition: StopCondition
             switch plan {
             case .matgan(let configuration, let dataPath):
@@ -380,8 +405,20 @@ struct TrainCommand: ParsableCommand {
                 logger.info("\(world.size) rank(s); configuration \(configuration.json)")
                 for line in configuration.batchSummary(worldSize: world.size) { logger.info("\(line)") }
                 let data = try CompositionTrainingSet(path: dataPath, encoding: configuration.model.encoding)
-                training = configuration.model.isAutoencoder ? try AutoencoderRun(configuration: configuration, data: data, world: world)
-                    : try MatGANRun(configuration: configuration, data: data, world: world)
+                if configuration.model.isAutoencoder {
+                    training = try AutoencoderRun(configuration: configuration, data: data, world: world)
+                } else {
+                    let run = try MatGANRun(configuration: configuration, data: data, world: world)
+                    evaluation = try configuration.evaluation.map { schedule in
+                        let quality = try SampleQualityEvaluation(run: run, schedule: schedule, world: world,
+                                                                  plotPath: runDirectory.appendingPathComponent("quality.svg").path)
+                        let plan = "evaluating \(schedule.samples) samples (noise seed \(quality.seed)) every \(schedule.interval) "
+                            + "steps and at the end; curves in \(quality.plotPath)"
+                        logger.info("\(plan)")
+                        return quality
+                    }
+                    training = run
+                }
             case .elpasolite(let configuration, let dataPath):
                 stopCondition = configuration.stop
                 logger.info("\(world.size) rank(s); configuration \(configuration.json)")
@@ -392,6 +429,7 @@ struct TrainCommand: ParsableCommand {
                 world: world, runDirectory: runDirectory, stop: stopCondition,
                 logInterval: runOptions.logInterval ?? plan.logInterval,
                 checkpointInterval: runOptions.checkpointInterval ?? plan.checkpointInterval, logger: logger)
+            session.evaluation = evaluation
             logger.logBLASKernels(isRoot: world.isRoot)
             try session.start(training, policy: runOptions.policy)
             let summary = try session.train(training)
@@ -548,6 +586,13 @@ struct TrainCommand: ParsableCommand {
         try merge(TrainOption.learningRateScaling.flag, learningRateScaling, into: &configuration.learningRateScaling,
                   resuming: checkpoint)
         try merge(TrainOption.warmupSteps.flag, warmupSteps, into: &configuration.warmupSteps, resuming: checkpoint)
+        if !configuration.model.isAutoencoder {
+            // Like the intervals, the schedule may change on resume; a checkpoint older than it gets the defaults.
+            var schedule = configuration.evaluation ?? .defaults
+            if let evaluationInterval { schedule.interval = evaluationInterval }
+            if let evaluationSamples { schedule.samples = evaluationSamples }
+            configuration.evaluation = schedule
+        }
         if checkpoint == nil {
             if let checkpointInterval = runOptions.checkpointInterval { configuration.checkpointInterval = checkpointInterval }
             if let logInterval = runOptions.logInterval { configuration.logInterval = logInterval }

@@ -126,28 +126,85 @@ public struct GenerationReport: Codable, Sendable {
     public var elementJensenShannonDistance: Double
 }
 
-/// Computes a ``GenerationReport`` over samples spread across the ranks.
+/// Computes ``GenerationReport``s over samples spread across the ranks, against reference sets
+/// fixed at construction.
+///
+/// Each rank keeps the share of every reference set it owns (the owner of a key is the same as
+/// in ``DistributedUniqueSet``), and the training set's validity and element frequencies are
+/// computed once: evaluating many sample sets (`evaluate`, and a training run's evaluation
+/// every few steps) repeats only the work that depends on the samples.
 public struct GenerationEvaluator {
     public let world: Communicator
     public let validity: ValidityChecker
     public let encoding: MatrixEncoding
+    public let training: ReferenceSet
+    public let holdout: ReferenceSet?
+    public let references: [ReferenceSet]
 
-    public init(world: Communicator, validity: ValidityChecker, encoding: MatrixEncoding = .matgan) {
+    /// One reference set's keys that this rank owns, with their element-count buckets.
+    private struct OwnedShare {
+        var name: String
+        var keys: [(key: CompositionKey, bucket: Int)]
+        /// The set's formulas per bucket over all ranks.
+        var total: [Int]
+    }
+
+    /// Training, hold-out (if any), then the further references.
+    private let owned: [OwnedShare]
+    private let ownedTraining: Set<CompositionKey>
+    private let ownedHoldout: Set<CompositionKey>
+    private let trainingValidity: GenerationReport.Validity
+    private let trainingFrequency: [Double]
+
+    /// Prepares the evaluation of samples against `training`, `holdout` and further
+    /// `references`. Collective.
+    public init(world: Communicator, validity: ValidityChecker, encoding: MatrixEncoding = .matgan, training: ReferenceSet,
+                holdout: ReferenceSet?, references: [ReferenceSet] = []) throws {
         self.world = world
         self.validity = validity
         self.encoding = encoding
+        self.training = training
+        self.holdout = holdout
+        self.references = references
+        func owns(_ key: CompositionKey) -> Bool { DistributedUniqueSet.owner(of: key, worldSize: world.size) == world.rank }
+        ownedTraining = training.keys.filter(owns)
+        ownedHoldout = holdout?.keys.filter(owns) ?? []
+
+        var owned: [OwnedShare] = []
+        for reference in [training] + (holdout.map { [$0] } ?? []) + references {
+            let keys = reference.keys.filter(owns).map { ($0, ElementCountBucket(elementCount: $0.composition.elementCount).rawValue) }
+            var total = [Int64](repeating: 0, count: 4)
+            for (_, bucket) in keys { total[bucket] += 1 }
+            try world.allreduce(&total, .sum)
+            owned.append(OwnedShare(name: reference.name, keys: keys, total: total.map(Int.init)))
+        }
+        self.owned = owned
+
+        // Training validity and element frequencies, each rank over its owned share.
+        var trainingCounts = [Int64](repeating: 0, count: 3 + encoding.rowCount)
+        for key in ownedTraining {
+            let composition = key.composition
+            let check = validity.check(composition)
+            trainingCounts[0] += 1
+            if check.isChargeNeutral { trainingCounts[1] += 1 }
+            if check.isElectronegativityBalanced { trainingCounts[2] += 1 }
+            for element in composition.elements {
+                if let row = encoding.row(of: element) { trainingCounts[3 + row] += 1 }
+            }
+        }
+        try world.allreduce(&trainingCounts, .sum)
+        trainingValidity = .init(count: Int(trainingCounts[0]), chargeNeutral: Int(trainingCounts[1]),
+                                 electronegativityBalanced: Int(trainingCounts[2]))
+        trainingFrequency = Self.normalized(trainingCounts[3...])
     }
 
-    /// Evaluates every rank's `shard` against `training`, `holdout` and further `references`.
-    /// Collective; returns the report on rank 0 and `nil` elsewhere.
+    /// Evaluates every rank's `shard` against the reference sets. Collective; returns the
+    /// report on rank 0 and `nil` elsewhere.
     ///
     /// - Parameters:
     ///   - totalSamples: samples over all ranks (the last curve point).
     ///   - curveSampleCounts: where to read the uniqueness curve.
-    public func evaluate(
-        shard: GeneratedShard, totalSamples: Int, training: ReferenceSet, holdout: ReferenceSet?,
-        references: [ReferenceSet], curveSampleCounts: [Int]
-    ) throws -> GenerationReport? {
+    public func evaluate(shard: GeneratedShard, totalSamples: Int, curveSampleCounts: [Int]) throws -> GenerationReport? {
         let rows = encoding.rowCount
         // Per-sample statistics, then one sum over ranks.
         var sampleCounts = [Int64](repeating: 0, count: 4 + 2 + rows)
@@ -173,8 +230,6 @@ public struct GenerationEvaluator {
         try world.allreduce(&curveDecoded, .sum)
 
         // Each owner checks its distinct keys against its share of every reference set.
-        let ownedTraining = training.keys.filter(unique.owns)
-        let ownedHoldout = holdout?.keys.filter(unique.owns) ?? []
         var ownedCounts = [Int64](repeating: 0, count: 3 + 4 + 4 + 1)
         for key in unique.firstOccurrence.keys {
             let composition = key.composition
@@ -193,40 +248,20 @@ public struct GenerationEvaluator {
 
         var recovery: [String: BucketCounts] = [:]
         var confirmed: [String: Int] = [:]
-        let namedSets = [training] + (holdout.map { [$0] } ?? []) + references
-        for reference in namedSets {
-            // found[4], total[4], novel-and-present
-            var counts = [Int64](repeating: 0, count: 9)
-            for key in reference.keys where unique.owns(key) {
-                let bucket = ElementCountBucket(elementCount: key.composition.elementCount).rawValue
-                counts[4 + bucket] += 1
-                if unique.firstOccurrence[key] != nil {
-                    counts[bucket] += 1
-                    if !ownedTraining.contains(key) { counts[8] += 1 }
-                }
+        for share in owned {
+            // found[4], novel-and-present
+            var counts = [Int64](repeating: 0, count: 5)
+            for (key, bucket) in share.keys where unique.firstOccurrence[key] != nil {
+                counts[bucket] += 1
+                if !ownedTraining.contains(key) { counts[4] += 1 }
             }
             try world.allreduce(&counts, .sum)
-            recovery[reference.name] = BucketCounts(found: counts[0..<4].map(Int.init), total: counts[4..<8].map(Int.init))
-            if reference.name != training.name { confirmed[reference.name] = Int(counts[8]) }
+            recovery[share.name] = BucketCounts(found: counts[0..<4].map(Int.init), total: share.total)
+            if share.name != training.name { confirmed[share.name] = Int(counts[4]) }
         }
-
-        // Training validity and element frequencies, each rank over its owned share.
-        var trainingCounts = [Int64](repeating: 0, count: 3 + rows)
-        for key in ownedTraining {
-            let composition = key.composition
-            let check = validity.check(composition)
-            trainingCounts[0] += 1
-            if check.isChargeNeutral { trainingCounts[1] += 1 }
-            if check.isElectronegativityBalanced { trainingCounts[2] += 1 }
-            for element in composition.elements {
-                if let row = encoding.row(of: element) { trainingCounts[3 + row] += 1 }
-            }
-        }
-        try world.allreduce(&trainingCounts, .sum)
 
         guard world.isRoot else { return nil }
-        let generatedFrequency = normalized(sampleCounts[6...])
-        let trainingFrequency = normalized(trainingCounts[3...])
+        let generatedFrequency = Self.normalized(sampleCounts[6...])
         let decoded = sampleCounts[0..<4].map(Int.init)
         return GenerationReport(
             samples: totalSamples,
@@ -235,8 +270,7 @@ public struct GenerationEvaluator {
                                      electronegativityBalanced: Int(sampleCounts[5])),
             uniqueValidity: .init(count: Int(ownedCounts[0]), chargeNeutral: Int(ownedCounts[1]),
                                   electronegativityBalanced: Int(ownedCounts[2])),
-            trainingValidity: .init(count: Int(trainingCounts[0]), chargeNeutral: Int(trainingCounts[1]),
-                                    electronegativityBalanced: Int(trainingCounts[2])),
+            trainingValidity: trainingValidity,
             unique: Int(ownedCounts[0]),
             uniquenessCurve: curveSampleCounts.indices.map {
                 .init(samples: curveSampleCounts[$0], decoded: Int(curveDecoded[$0]), unique: curveCounts[$0])
@@ -250,7 +284,7 @@ public struct GenerationEvaluator {
             elementJensenShannonDistance: jensenShannonDistance(generatedFrequency, trainingFrequency))
     }
 
-    private func normalized(_ counts: ArraySlice<Int64>) -> [Double] {
+    private static func normalized(_ counts: ArraySlice<Int64>) -> [Double] {
         let total = Double(counts.reduce(0, +))
         return counts.map { total == 0 ? 0 : Double($0) / total }
     }

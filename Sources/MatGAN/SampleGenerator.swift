@@ -108,3 +108,16 @@ public final class SampleGenerator {
         return block
     }
 }
+
+extension GeneratedShard {
+    /// Appends the samples of `block`, which must follow the shard's last sample.
+    public mutating func append(_ block: DecodedBlock) {
+        precondition(block.firstIndex == firstIndex + keys.count || block.count == 0,
+                     "GeneratedShard: block at \(block.firstIndex) does not follow samples \(firstIndex)..<\(firstIndex + keys.count)")
+        for sample in 0..<block.count {
+            keys.append(CompositionKey(words: (block.keyWords[2 * sample], block.keyWords[2 * sample + 1])))
+            chargeNeutral.append(block.chargeNeutral[sample] != 0)
+            electronegativityBalanced.append(block.electronegativityBalanced[sample] != 0)
+        }
+    }
+}

@@ -2,16 +2,32 @@ import Foundation
 
 /// A minimal SVG line plot: axes with round-number ticks, one polyline per series, a legend.
 /// The y axis starts at 0 (values are counts or densities); the x axis starts at 0 unless some
-/// x is negative.
+/// x is negative. A point whose x or value is not finite is left out of its line.
 public struct LinePlot {
+    /// One line: its legend name, stroke colour (any SVG colour), one value per x, and whether
+    /// it is drawn dashed (e.g. a variant beside the solid line of the same colour).
+    public struct Series {
+        public var name: String
+        public var color: String
+        public var values: [Double]
+        public var dashed: Bool
+
+        public init(name: String, color: String, values: [Double], dashed: Bool = false) {
+            self.name = name
+            self.color = color
+            self.values = values
+            self.dashed = dashed
+        }
+    }
+
     public let title: String
     public let xLabel: String
     public let yLabel: String
     public let x: [Double]
-    public let series: [(name: String, color: String, values: [Double])]
+    public let series: [Series]
 
-    /// A plot of each series' `values` (one per `x`) with its stroke `colour` (any SVG colour).
-    public init(title: String, xLabel: String, yLabel: String, x: [Double], series: [(name: String, color: String, values: [Double])]) {
+    /// A plot of each series' values against `x`.
+    public init(title: String, xLabel: String, yLabel: String, x: [Double], series: [Series]) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -19,15 +35,35 @@ public struct LinePlot {
         self.series = series
     }
 
-    private let width = 720.0, height = 440.0
+    /// A plot of each series' `values` (one per `x`) with its stroke `colour`, all solid.
+    public init(title: String, xLabel: String, yLabel: String, x: [Double], series: [(name: String, color: String, values: [Double])]) {
+        self.init(title: title, xLabel: xLabel, yLabel: yLabel, x: x,
+                  series: series.map { Series(name: $0.name, color: $0.color, values: $0.values) })
+    }
+
+    /// The size of one plot in pixels.
+    static let width = 720.0, height = 440.0
     private let left = 80.0, right = 200.0, top = 40.0, bottom = 60.0
 
     /// The plot as a standalone SVG document.
     public var svg: String {
-        let smallestX = x.min() ?? 0
+        Self.document(width: Self.width, height: Self.height, body: elements)
+    }
+
+    /// An SVG document of `width` x `height` pixels holding `body`.
+    static func document(width: Double, height: Double, body: [String]) -> String {
+        (["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
+            + "font-family=\"sans-serif\" font-size=\"12\">"] + body + ["</svg>"]).joined(separator: "\n") + "\n"
+    }
+
+    /// The plot's SVG elements, in a `width` x `height` box at the origin.
+    var elements: [String] {
+        let width = Self.width, height = Self.height
+        let finiteX = x.filter(\.isFinite)
+        let smallestX = finiteX.min() ?? 0
         let xMin = smallestX < 0 ? -Self.niceCeiling(-smallestX) : 0
-        let xMax = Self.niceCeiling(x.max() ?? 1)
-        let yMax = Self.niceCeiling(series.flatMap(\.values).max() ?? 1)
+        let xMax = Self.niceCeiling(finiteX.max() ?? 1)
+        let yMax = Self.niceCeiling(series.flatMap(\.values).filter(\.isFinite).max() ?? 1)
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         func px(_ value: Double) -> Double { left + (value - xMin) / (xMax - xMin) * plotWidth }
         func py(_ value: Double) -> Double { top + plotHeight - value / yMax * plotHeight }
@@ -38,9 +74,7 @@ public struct LinePlot {
         }
 
         var lines = [
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
-                + "font-family=\"sans-serif\" font-size=\"12\">",
-            "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
+            "<rect width=\"\(Int(width))\" height=\"\(Int(height))\" fill=\"white\"/>",
             "<text x=\"\(number(left + plotWidth / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">\(Self.escape(title))</text>",
         ]
         for tick in 0...5 {
@@ -60,15 +94,16 @@ public struct LinePlot {
         lines.append("<text transform=\"translate(20 \(number(top + plotHeight / 2))) rotate(-90)\" "
             + "text-anchor=\"middle\">\(Self.escape(yLabel))</text>")
         for (index, line) in series.enumerated() {
-            let coordinates = zip(x, line.values).map { "\(number(px($0))),\(number(py($1)))" }.joined(separator: " ")
-            lines.append("<polyline fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"2\" points=\"\(coordinates)\"/>")
+            let stroke = "stroke=\"\(line.color)\" stroke-width=\"2\"" + (line.dashed ? " stroke-dasharray=\"6 4\"" : "")
+            let coordinates = zip(x, line.values).filter { $0.isFinite && $1.isFinite }.map { "\(number(px($0))),\(number(py($1)))" }
+                .joined(separator: " ")
+            lines.append("<polyline fill=\"none\" \(stroke) points=\"\(coordinates)\"/>")
             let legendY = top + 10 + Double(index) * 20
             lines.append("<line x1=\"\(number(left + plotWidth + 16))\" y1=\"\(number(legendY))\" "
-                + "x2=\"\(number(left + plotWidth + 40))\" y2=\"\(number(legendY))\" stroke=\"\(line.color)\" stroke-width=\"2\"/>")
+                + "x2=\"\(number(left + plotWidth + 40))\" y2=\"\(number(legendY))\" \(stroke)/>")
             lines.append("<text x=\"\(number(left + plotWidth + 46))\" y=\"\(number(legendY + 4))\">\(Self.escape(line.name))</text>")
         }
-        lines.append("</svg>")
-        return lines.joined(separator: "\n") + "\n"
+        return lines
     }
 
     /// The smallest of 1, 2, 2.5, 5 times a power of ten that is at least `value` (1 for 0 or less).

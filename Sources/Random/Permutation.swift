@@ -10,6 +10,8 @@ public enum SeedPurpose: Sendable, Hashable {
     case matganBatches
     /// MatGAN's generator noise and gradient-penalty interpolation weights.
     case matganTrainingNoise
+    /// The noise of the fixed sample set a MatGAN run evaluates while it trains.
+    case matganEvaluationNoise
     /// Each parameter slice's initial weights.
     case weightInitialization(slice: String)
     /// The epoch permutation drawn by ``permutation(count:seed:epoch:)``.
@@ -52,6 +54,7 @@ public enum SeedPurpose: Sendable, Hashable {
         switch self {
         case .matganBatches: "batches"
         case .matganTrainingNoise: "training noise"
+        case .matganEvaluationNoise: "evaluation noise"
         case .weightInitialization(let slice): "init." + slice
         case .permutation: "permutation"
         case .randomCompositions: "random-compositions"

@@ -7,7 +7,7 @@ import NeuralNet
 ///
 /// ```
 /// /                       attributes: format, model, step, epoch, seed, config (JSON),
-///                         data_file, data_sha256, world_size, created,
+///                         data_file, data_sha256, world_size, elapsed_seconds, created,
 ///                         blas_kernels, blas_choice, blas_sgemm_gflops (of the writing rank)
 /// /networks/<name>/parameters   Float [P]   all parameters, one flat buffer
 /// /networks/<name>/state        Float [S]   batch-norm running statistics
@@ -37,9 +37,12 @@ public struct Checkpoint {
         public var dataFile: String
         public var dataSHA256: String
         public var worldSize: Int
+        /// Wall-clock seconds the run has trained up to this checkpoint, over all its jobs (0 in
+        /// checkpoints written before it was recorded).
+        public var elapsedSeconds: Double
 
         public init(model: String, step: Int, epoch: Int, seed: UInt64, configuration: String,
-                    dataFile: String, dataSHA256: String, worldSize: Int) {
+                    dataFile: String, dataSHA256: String, worldSize: Int, elapsedSeconds: Double = 0) {
             self.model = model
             self.step = step
             self.epoch = epoch
@@ -48,6 +51,7 @@ public struct Checkpoint {
             self.dataFile = dataFile
             self.dataSHA256 = dataSHA256
             self.worldSize = worldSize
+            self.elapsedSeconds = elapsedSeconds
         }
     }
 
@@ -77,6 +81,7 @@ public struct Checkpoint {
             try file.setAttribute("data_file", .string(header.dataFile))
             try file.setAttribute("data_sha256", .string(header.dataSHA256))
             try file.setAttribute("world_size", .int64(Int64(header.worldSize)))
+            try file.setAttribute("elapsed_seconds", .double(header.elapsedSeconds))
             try file.setAttribute("created", .string(ISO8601DateFormatter().string(from: Date())))
             for (name, value) in KernelChoice.provenance.attributes { try file.setAttribute(name, value) }
 
@@ -224,7 +229,8 @@ public struct Checkpoint {
         }
         return Header(model: try string("model"), step: try integer("step"), epoch: try integer("epoch"), seed: seed,
                       configuration: try string("config"), dataFile: try string("data_file"),
-                      dataSHA256: try string("data_sha256"), worldSize: try integer("world_size"))
+                      dataSHA256: try string("data_sha256"), worldSize: try integer("world_size"),
+                      elapsedSeconds: (try? file.attribute("elapsed_seconds"))?.doubleValue ?? 0)
     }
 
     private static func describe(_ slice: ParameterSlice) -> String {

@@ -1,8 +1,12 @@
 import Foundation
 
 /// Appends one JSON object per line to a metrics file (rank 0 only), flushed per line so a
-/// killed job keeps everything logged so far.
+/// killed job keeps everything logged so far. Every record has a `step`; progress records have
+/// no `kind`, other records name theirs (``evaluationKind``).
 public final class MetricsLog {
+    /// The `kind` of the records a ``RunEvaluation`` leaves.
+    public static let evaluationKind = "evaluation"
+
     private let handle: FileHandle
     /// Where the lines go.
     public let path: String
@@ -38,10 +42,7 @@ public final class MetricsLog {
     public static func truncate(_ path: String, afterStep step: Int) throws -> Int {
         guard FileManager.default.fileExists(atPath: path) else { return 0 }
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: true)
-        let kept = lines.filter { line in
-            let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            return ((record?["step"] as? NSNumber)?.intValue ?? Int.min) <= step
-        }
+        let kept = lines.filter { line in ((parse(line)?["step"] as? NSNumber)?.intValue ?? Int.min) <= step }
         guard kept.count < lines.count else { return 0 }
         let temporary = path + ".tmp-\(getpid())"
         try (kept.joined(separator: "\n") + (kept.isEmpty ? "" : "\n")).write(toFile: temporary, atomically: false, encoding: .utf8)
@@ -51,5 +52,17 @@ public final class MetricsLog {
             throw TrainingError(kind: .runDirectory, message: "cannot rewrite \(path): \(reason)")
         }
         return lines.count - kept.count
+    }
+
+    /// The records of `path` whose `kind` is `kind`, in file order (none when there is no file).
+    public static func records(_ path: String, kind: String) throws -> [[String: Any]] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").compactMap(parse)
+            .filter { $0["kind"] as? String == kind }
+    }
+
+    /// One line as a JSON object, `nil` when it is not one (a line cut short by a killed job).
+    private static func parse(_ line: Substring) -> [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
     }
 }

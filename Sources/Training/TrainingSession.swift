@@ -17,11 +17,11 @@ public enum StartPolicy: Sendable, Equatable {
 /// directory (locked by rank 0 for the run's life), starts fresh (rank 0 initialises, then
 /// broadcasts) or resumes (rank 0 checks and reads `checkpoint.h5`, then broadcasts), agrees
 /// with the other ranks on when to stop, steps, averages the step's metrics over ranks and logs
-/// them on rank 0 (stderr and `metrics.jsonl`), and checkpoints every so often, at the end and
-/// after SIGTERM or SIGINT — always after checking that every parameter is finite, averaging
-/// batch-norm statistics and checking that every replica holds the same weights. A step whose
-/// metrics are not finite stops the run on every rank without a checkpoint, so the last good
-/// one stays.
+/// them on rank 0 (stderr and `metrics.jsonl`), runs the ``evaluation`` if there is one, and
+/// checkpoints every so often, at the end and after SIGTERM or SIGINT — always after checking
+/// that every parameter is finite, averaging batch-norm statistics and checking that every
+/// replica holds the same weights. A step whose metrics are not finite stops the run on every
+/// rank without a checkpoint, so the last good one stays.
 public final class TrainingSession {
     public let world: Communicator
     public let runDirectory: URL
@@ -32,6 +32,12 @@ public final class TrainingSession {
     public var logInterval: Int
     /// Steps between checkpoints (0: only at the end).
     public var checkpointInterval: Int
+    /// What to measure every `evaluation.interval` steps and at the end, if anything.
+    public var evaluation: (any RunEvaluation)?
+
+    /// Wall-clock seconds the run has trained, over all its jobs: the resumed checkpoint's, plus
+    /// this job's since ``train(_:)`` began.
+    public var elapsedSeconds: Double { resumedSeconds + Date().timeIntervalSince(clockStart) }
 
     /// `RUN-DIR/checkpoint.h5`.
     public var checkpointPath: String { runDirectory.appendingPathComponent("checkpoint.h5").path }
@@ -40,6 +46,10 @@ public final class TrainingSession {
 
     /// Rank 0's hold on the run directory.
     private let lock: RunDirectoryLock?
+    /// The resumed checkpoint's elapsed seconds (0 for a fresh run).
+    private var resumedSeconds = 0.0
+    /// When this job's part of ``elapsedSeconds`` began.
+    private var clockStart = Date()
 
     /// A session in `runDirectory`, which rank 0 creates if needed and locks for the session's
     /// life. Collective.
@@ -101,8 +111,10 @@ public final class TrainingSession {
         }
         if policy == .resume, hasCheckpoint {
             var counters = [Int64](repeating: 0, count: counterNames.count)
+            var seconds = 0.0
             if world.isRoot {
                 let header = try Checkpoint.readHeader(checkpointPath)
+                seconds = header.elapsedSeconds
                 try checkCompatible(header, with: run.identity)
                 let restored = try Checkpoint.restore(from: checkpointPath, networks: run.networks, optimizers: run.optimizers)
                 counters = counterNames.map { restored.counters[$0] ?? 0 }
@@ -112,6 +124,7 @@ public final class TrainingSession {
                 logger.info("resuming from \(checkpointPath) at step \(header.step)\(note)")
             }
             try world.broadcast(&counters, root: 0)
+            resumedSeconds = try world.broadcast(seconds, root: 0)
             try parallel.broadcastFromRoot(run.optimizers.map(\.optimizer))
             run.restore(counters: Dictionary(uniqueKeysWithValues: zip(counterNames, counters)))
         } else if world.isRoot {
@@ -124,6 +137,8 @@ public final class TrainingSession {
     public func train(_ run: any TrainingRun) throws -> TrainingSummary {
         let metricsLog = world.isRoot ? try MetricsLog(path: metricsPath) : nil
         let start = Date()
+        clockStart = start
+        var lastEvaluatedStep = try lastEvaluationStep()
         let startProgress = run.progress
         // A resumed run's ETA comes from the progress made since it started, not since step 0.
         let startFraction = stop.progress(step: startProgress.step, epochProgress: startProgress.epoch, elapsedSeconds: 0)
@@ -175,14 +190,24 @@ public final class TrainingSession {
                         + "\(Int(samplesPerSecond)) samples/s ETA \(Self.duration(eta))"
                     logger.info("\(line)")
                     var record: [String: Any] = ["step": done.step, "epoch": done.epoch,
-                                                 "samples_per_second": samplesPerSecond, "elapsed_seconds": runSeconds]
+                                                 "samples_per_second": samplesPerSecond, "elapsed_seconds": elapsedSeconds]
                     for (name, sum) in zip(interval.names, interval.sums) { record[name] = sum * scale }
                     try metricsLog.append(record)
                 }
                 interval.reset()
                 intervalStart = Date()
             }
+            if let evaluation, done.step % evaluation.interval == 0 {
+                // Samples per second measure training alone.
+                intervalStart += try evaluate(evaluation, at: done, log: metricsLog)
+                lastEvaluatedStep = done.step
+            }
             if checkpointInterval > 0, done.step % checkpointInterval == 0 { try writeCheckpoint(run) }
+        }
+        // A run stopped by a signal has little time left: the checkpoint comes first, and the
+        // resumed run evaluates.
+        if let evaluation, signal == nil, lastEvaluatedStep != run.progress.step {
+            _ = try evaluate(evaluation, at: run.progress, log: metricsLog)
         }
         try writeCheckpoint(run)
         let seconds = Date().timeIntervalSince(start)
@@ -191,6 +216,34 @@ public final class TrainingSession {
         return TrainingSummary(steps: run.progress.step, seconds: seconds,
                                samplesPerSecond: Double(steps * run.samplesPerStep) / max(seconds, 1e-9), stopReason: stopReason,
                                signal: signal)
+    }
+
+    /// Runs `evaluation` (collective); rank 0 logs its line, appends its record and lets it
+    /// redraw. Returns the seconds it took.
+    private func evaluate(_ evaluation: any RunEvaluation, at progress: TrainingProgress, log metricsLog: MetricsLog?) throws -> Double {
+        let start = Date()
+        let metrics = try evaluation.evaluate()
+        let seconds = Date().timeIntervalSince(start)
+        if let metricsLog, let metrics {
+            let line = "eval step \(progress.step) epoch \(String(format: "%.2f", progress.epoch)): \(evaluation.summary(metrics)) "
+                + "(\(String(format: "%.1f", seconds)) s)"
+            logger.info("\(line)")
+            var record: [String: Any] = ["kind": MetricsLog.evaluationKind, "step": progress.step, "epoch": progress.epoch,
+                                         "elapsed_seconds": elapsedSeconds, "evaluation_seconds": seconds]
+            for metric in metrics { record[metric.name] = metric.value }
+            try metricsLog.append(record)
+            try evaluation.recorded(metricsPath: metricsPath)
+        }
+        return Date().timeIntervalSince(start)
+    }
+
+    /// The step of the last evaluation record in `metrics.jsonl` (after ``start(_:policy:)`` cut
+    /// it back to the checkpoint), -1 for none; the same on every rank. Collective.
+    private func lastEvaluationStep() throws -> Int {
+        guard evaluation != nil else { return -1 }
+        let last = world.isRoot
+            ? try (MetricsLog.records(metricsPath, kind: MetricsLog.evaluationKind).last?["step"] as? NSNumber)?.intValue ?? -1 : -1
+        return Int(try world.broadcast(Int64(last), root: 0))
     }
 
     /// Averages batch-norm statistics over the ranks, checks that every rank now holds the same
@@ -213,7 +266,7 @@ public final class TrainingSession {
         let header = Checkpoint.Header(
             model: identity.model, step: progress.step, epoch: progress.completedEpochs, seed: identity.seed,
             configuration: identity.configuration, dataFile: identity.dataPath, dataSHA256: identity.dataSHA256,
-            worldSize: world.size)
+            worldSize: world.size, elapsedSeconds: elapsedSeconds)
         try Checkpoint(header: header, networks: run.networks, optimizers: run.optimizers, counters: run.counters)
             .write(to: checkpointPath)
     }

@@ -22,9 +22,8 @@ final class GenerationReportTests: XCTestCase {
         let training = ReferenceSet(name: "training", keys: try ["NaCl", "KCl", "MgO"].map(key))
         let holdout = ReferenceSet(name: "hold-out", keys: try ["CaO", "LiF"].map(key))
         let other = ReferenceSet(name: "oqmd", keys: try ["SrTiO3", "NaCl", "Al3Li", "BaO"].map(key))
-        let report = try XCTUnwrap(GenerationEvaluator(world: world, validity: checker).evaluate(
-            shard: shard, totalSamples: 10, training: training, holdout: holdout, references: [other],
-            curveSampleCounts: [1, 2, 3, 5, 10]))
+        let evaluator = try GenerationEvaluator(world: world, validity: checker, training: training, holdout: holdout, references: [other])
+        let report = try XCTUnwrap(evaluator.evaluate(shard: shard, totalSamples: 10, curveSampleCounts: [1, 2, 3, 5, 10]))
 
         // Binary: NaCl x3, CaO x2, KCl, Ti2O4, Al3Li; ternary: SrTiO3; one sample decoded to nothing.
         XCTAssertEqual(report.decodedByBucket, [8, 1, 0, 0])

@@ -33,10 +33,8 @@ final class PipelineTests: XCTestCase {
     }
 
     private func metricValues(_ runDirectory: String, _ name: String) throws -> [Double] {
-        let text = try String(contentsOfFile: path(runDirectory) + "/metrics.jsonl", encoding: .utf8)
-        return try text.split(separator: "\n").map { line in
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            return try XCTUnwrap(object?[name] as? Double, "metrics line lacks \(name): \(line)")
+        try Self.fixture.metricsRecords(runDirectory).map { record in
+            try XCTUnwrap(record[name] as? Double, "metrics record lacks \(name): \(record)")
         }
     }
 
@@ -146,7 +144,7 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(losses.allSatisfy { $0 >= -1 && $0 <= 0 }, "negative Dice lies in [-1, 0]: \(losses)")
 
         try assertSucceeds(["train", "--model", "matgan-mp", "--data", Self.dataPath, "--run-dir", path("ae-gan"), "--steps", "2",
-                     "--batch-size", "8"])
+                     "--batch-size", "8", "--eval-samples", "64"])
         try assertSucceeds(["generate", "--checkpoint", path("ae-gan/checkpoint.h5"), "--samples", "300", "--batch-size", "100",
                      "--output", path("ae-samples.h5")])
         let report = try assertSucceeds(["decodability", "--checkpoint", path("ae/checkpoint.h5"), "--data", Self.dataPath,

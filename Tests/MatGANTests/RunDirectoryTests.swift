@@ -24,11 +24,9 @@ final class RunDirectoryTests: XCTestCase {
         try File.open(path(runDirectory + "/checkpoint.h5")).attribute("step").intValue
     }
 
+    /// The steps of the progress records.
     private func loggedSteps(_ runDirectory: String) throws -> [Int] {
-        let text = try String(contentsOfFile: path(runDirectory + "/metrics.jsonl"), encoding: .utf8)
-        return text.split(separator: "\n").compactMap { line in
-            ((try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any])?["step"] as? Int
-        }
+        try Self.fixture.metricsRecords(runDirectory).compactMap { $0["step"] as? Int }
     }
 
     func testACheckpointIsNeverOverwrittenWithoutResumeOrOverwrite() throws {
@@ -106,6 +104,9 @@ final class RunDirectoryTests: XCTestCase {
             (["--beta1", "1"], "--beta1 must be in [0, 1), got 1.0"),
             (["--penalty-weight", "inf"], "--penalty-weight must be a finite number, 0 or more, got inf"),
             (["--log-every", "0"], "--log-every must be positive, got 0"),
+            (["--eval-every", "0"], "--eval-every must be positive, got 0"),
+            (["--eval-every", "-3"], "--eval-every must be positive, got -3"),
+            (["--eval-samples", "0"], "--eval-samples must be positive, got 0"),
         ] {
             let outcome = try CommandRunner.run(train("numbers", steps: 1, arguments))
             XCTAssertNotEqual(outcome.exitCode, 0, "\(arguments)")

@@ -36,11 +36,21 @@ final class TrainingFixture: @unchecked Sendable {
     func path(_ name: String) -> String { work.appendingPathComponent(name).path }
 
     /// `train` of MatGAN-MP on the prepared file into `runDirectory` for `steps` steps, batch 8
-    /// (or as `batch` says), seed 5, a log line per step.
+    /// (or as `batch` says), seed 5, a log line per step, and quality evaluations of 64 samples
+    /// (only the final one unless `extra` sets `--eval-every`).
     func trainArguments(_ runDirectory: String, steps: Int, batch: [String] = ["--batch-size", "8"],
                         extra: [String] = []) -> [String] {
         ["train", "--model", "matgan-mp", "--data", dataPath, "--run-dir", path(runDirectory), "--steps", String(steps)]
-            + batch + ["--seed", "5", "--log-every", "1"] + extra
+            + batch + ["--seed", "5", "--log-every", "1", "--eval-samples", "64"] + extra
+    }
+
+    /// The records of `RUN-DIR/metrics.jsonl`, each a JSON object; progress records only, or
+    /// evaluation records only.
+    func metricsRecords(_ runDirectory: String, evaluations: Bool = false) throws -> [[String: Any]] {
+        let text = try String(contentsOfFile: path(runDirectory + "/metrics.jsonl"), encoding: .utf8)
+        return try text.split(separator: "\n").map { line in
+            try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
+        }.filter { ($0["kind"] as? String == "evaluation") == evaluations }
     }
 
     /// Prepares the formula list on two ranks, once.

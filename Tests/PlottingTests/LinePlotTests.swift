@@ -25,4 +25,26 @@ final class LinePlotTests: XCTestCase {
         XCTAssertEqual(LinePlot.niceCeiling(1800), 2000)
         XCTAssertEqual(LinePlot.niceCeiling(0.21), 0.25)
     }
+
+    func testDashedSeriesAndGapsAtValuesThatAreNotFinite() {
+        let plot = LinePlot(title: "t", xLabel: "x", yLabel: "y", x: [0, 1, 2],
+                            series: [.init(name: "a", color: "red", values: [1, .nan, 3]),
+                                     .init(name: "a (avg)", color: "red", values: [1, 2, 3], dashed: true)])
+        let polylines = plot.svg.split(separator: "\n").filter { $0.hasPrefix("<polyline") }
+        XCTAssertEqual(polylines.count, 2)
+        XCTAssertEqual(polylines[0].split(separator: "points=")[1].split(separator: " ").count, 2, "the NaN point is left out")
+        XCTAssertFalse(polylines[0].contains("dasharray"))
+        XCTAssertTrue(polylines[1].contains("stroke-dasharray"))
+        XCTAssertFalse(plot.svg.contains("nan"))
+    }
+
+    func testSheetPlacesPlotsInRows() {
+        let plot = LinePlot(title: "t", xLabel: "x", yLabel: "y", x: [0, 1], series: [("a", "red", [0, 1])])
+        let svg = PlotSheet(plots: [plot, plot, plot], columns: 2).svg
+        XCTAssertTrue(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1440\" height=\"880\""), svg)
+        XCTAssertEqual(svg.components(separatedBy: "<svg").count - 1, 1, "one document")
+        for offset in ["translate(0 0)", "translate(720 0)", "translate(0 440)"] {
+            XCTAssertTrue(svg.contains("<g transform=\"\(offset)\">"), offset)
+        }
+    }
 }

@@ -239,8 +239,8 @@ enum MatGANBenchmarks {
     static let criticIterations = 5
 
     /// WGAN-GP training (5 critic updates with penalty per generator update) on synthetic
-    /// composition matrices; counts real samples consumed. With `profile`, the row carries the
-    /// time per layer and pass (clock reads around each layer call cost a little throughput).
+    /// composition matrices; counts real samples consumed. With `profile`, as many steps again
+    /// are run with every layer call timed, and the row carries the time per layer and pass.
     static func training(
         _ variant: MatGANVariant, batch: Int, reference: Double?, seconds: Double, profile: Bool = false
     ) throws -> BenchmarkResult {
@@ -259,24 +259,26 @@ enum MatGANBenchmarks {
             criticIterations: criticIterations, randomness: SampleRandomness(seed: 3))
         let real = syntheticCompositions(count: criticIterations * batch)
         let step = { try trainer.train(batch: batch) { UnsafePointer(real.pointer + $0 * batch * critic.inputCount) } }
-        try step()
-        let profiles = profile ? [("generator", LayerProfile(layers: generator.layers)), ("critic", LayerProfile(layers: critic.layers))] : []
-        generator.profile = profiles.first?.1
-        critic.profile = profiles.last?.1
         let rates = try measureRates(seconds: seconds) { try step() }
         var result = BenchmarkResult(
-            workload: "\(variant.rawValue.uppercased()) WGAN-GP train, \(criticIterations) critic/G update\(profile ? ", profiled" : "")",
+            workload: "\(variant.rawValue.uppercased()) WGAN-GP train, \(criticIterations) critic/G update",
             batch: batch, rates: rates, samplesPerCall: criticIterations * batch, reference: reference,
             peakResidentMiB: ProcessMemory.peakResidentMiB)
         if profile {
-            let steps = rates.steps + 1
+            // As many steps again, each layer call timed; the step time is these steps' own.
+            let profiles = [("generator", LayerProfile(layers: generator.layers)), ("critic", LayerProfile(layers: critic.layers))]
+            generator.profile = profiles[0].1
+            critic.profile = profiles[1].1
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0 ..< rates.steps { try step() }
+            let stepSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(rates.steps)
             let optimizers = try measureRates(seconds: 0.2) {
                 for _ in 0 ..< criticIterations { trainer.criticOptimizer.step(critic.store) }
                 trainer.generatorOptimizer.step(generator.store)
             }
             result.details.append(profileTable(
                 title: "\(variant.rawValue.uppercased()) training step, batch \(batch): milliseconds per step (\(criticIterations) critic updates + 1 generator update)",
-                profiles: profiles, steps: steps, stepSeconds: 1 / rates.perSecond, optimizerSeconds: 1 / optimizers.perSecond))
+                profiles: profiles, steps: rates.steps, stepSeconds: stepSeconds, optimizerSeconds: 1 / optimizers.perSecond))
         }
         return result
     }

@@ -37,7 +37,7 @@ enum CommunicationBenchmarks {
         for _ in 0 ..< calls { try reducer.mean(gradients.storage) }
         let elapsed = try world.allreduce(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, .max)
         let cpu = ProcessMemory.cpuSeconds - cpuStart
-        let rates = Rates(perSecond: Double(calls) / elapsed, perCPUSecond: Double(calls) / cpu, gemmOperationsPerCall: 0)
+        let rates = Rates(steps: Int(calls), perSecond: Double(calls) / elapsed, perCPUSecond: Double(calls) / cpu, gemmOperationsPerCall: 0)
         return BenchmarkResult(workload: "allreduce mean, \(world.size) rank(s), \(name) Floats",
                                batch: count, rates: rates, samplesPerCall: count, reference: nil)
     }

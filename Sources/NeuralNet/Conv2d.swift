@@ -15,6 +15,7 @@ public final class Conv2d: Layer {
     public let bias: ParameterSlice
     private let store: ParameterStore
     private let samplesPerChunk: Int
+    private let samplesPerGradientChunk: Int
     private let columns: FloatBuffer
 
     /// A convolution of a `[height, width, channels]` input; slices `name.weight`, `name.bias`.
@@ -35,7 +36,8 @@ public final class Conv2d: Layer {
             role: .weight(fanIn: geometry.patchCount, fanOut: kernel.height * kernel.width * outputChannels))
         bias = store.addParameter(name: "\(name).bias", shape: [outputChannels], role: .bias)
         samplesPerChunk = geometry.samplesPerChunk(maxBatch: maxBatch)
-        columns = FloatBuffer(count: samplesPerChunk * geometry.placements * geometry.patchCount)
+        samplesPerGradientChunk = geometry.samplesPerChunk(maxBatch: maxBatch, budget: ConvolutionGeometry.weightGradientChunkBudget)
+        columns = FloatBuffer(count: Swift.max(samplesPerChunk, samplesPerGradientChunk) * geometry.placements * geometry.patchCount)
     }
 
     public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, batch: Int, mode: Mode) throws {
@@ -57,23 +59,25 @@ public final class Conv2d: Layer {
         batch: Int, accumulateParameterGradients: Bool
     ) throws {
         let (patch, cout) = (geometry.patchCount, outputChannels)
+        if accumulateParameterGradients {
+            for start in stride(from: 0, to: batch, by: samplesPerGradientChunk) {
+                let count = Swift.min(samplesPerGradientChunk, batch - start)
+                let rows = count * geometry.placements
+                geometry.im2col(batch: x, start: start, count: count, into: columns.pointer)
+                gemm(transposeA: true, m: patch, n: cout, k: rows, columns.pointer, lda: patch,
+                     dy + start * geometry.placements * cout, ldb: cout, beta: 1, store.gradient(weight), ldc: cout)
+            }
+            addColumnSums(of: dy, rows: batch * geometry.placements, columns: cout, into: store.gradient(bias))
+        }
+        guard let dx else { return }
         for start in stride(from: 0, to: batch, by: samplesPerChunk) {
             let count = Swift.min(samplesPerChunk, batch - start)
             let rows = count * geometry.placements
-            let gradient = dy + start * geometry.placements * cout
-            if accumulateParameterGradients {
-                geometry.im2col(batch: x, start: start, count: count, into: columns.pointer)
-                gemm(transposeA: true, m: patch, n: cout, k: rows, columns.pointer, lda: patch, gradient, ldb: cout,
-                     beta: 1, store.gradient(weight), ldc: cout)
-                addColumnSums(of: gradient, rows: rows, columns: cout, into: store.gradient(bias))
-            }
-            if let dx {
-                gemm(transposeB: true, m: rows, n: patch, k: cout, gradient, lda: cout, store.parameter(weight), ldb: cout,
-                     beta: 0, columns.pointer, ldc: patch)
-                let images = dx + start * geometry.imageCount
-                images.update(repeating: 0, count: count * geometry.imageCount)
-                geometry.col2im(batch: columns.pointer, into: images, start: 0, count: count)
-            }
+            gemm(transposeB: true, m: rows, n: patch, k: cout, dy + start * geometry.placements * cout, lda: cout,
+                 store.parameter(weight), ldb: cout, beta: 0, columns.pointer, ldc: patch)
+            let images = dx + start * geometry.imageCount
+            images.update(repeating: 0, count: count * geometry.imageCount)
+            geometry.col2im(batch: columns.pointer, into: images, start: 0, count: count)
         }
     }
 

@@ -39,7 +39,7 @@ public final class ConvTranspose2d: Layer {
             name: "\(name).weight", shape: [kernel.height, kernel.width, outputChannels, input.channels],
             role: .weight(fanIn: geometry.patchCount, fanOut: kernel.height * kernel.width * input.channels))
         bias = store.addParameter(name: "\(name).bias", shape: [outputChannels], role: .bias)
-        samplesPerChunk = geometry.samplesPerChunk(maxBatch: maxBatch)
+        samplesPerChunk = geometry.samplesPerChunk(maxBatch: maxBatch, budget: ConvolutionGeometry.transposedChunkBudget)
         columns = FloatBuffer(count: samplesPerChunk * geometry.placements * geometry.patchCount)
     }
 

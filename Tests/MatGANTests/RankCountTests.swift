@@ -116,8 +116,8 @@ final class RankCountTests: XCTestCase {
                                           extra: ["--lr-scaling", "linear", "--checkpoint-every", "2"]), ranks: 16)
         let expected = try parameters("sixteen-straight"), resumed = try parameters("sixteen")
         for (name, values) in expected { XCTAssertTrue(values == resumed[name], "\(name) differs after resuming") }
-        let metrics = try String(contentsOfFile: path("sixteen/metrics.jsonl"), encoding: .utf8).split(separator: "\n")
-        XCTAssertEqual(metrics.count, 3, "one record per step, none repeated by the resume")
+        XCTAssertEqual(try Self.fixture.metricsRecords("sixteen").compactMap { $0["step"] as? Int }, [1, 2, 3],
+                       "one progress record per step, none repeated by the resume")
         try assertSucceeds(["generate", "--checkpoint", path("sixteen/checkpoint.h5"), "--samples", "160", "--batch-size", "16",
                             "--output", path("sixteen.h5")], ranks: 16)
         XCTAssertEqual(try File.open(path("sixteen.h5")).openDataset("samples/key").shape, [160, 2])

@@ -107,6 +107,53 @@ final class LayerGradientTests: XCTestCase {
         }
     }
 
+    /// At MatGAN's widest critic input a patch matrix is 140,800 Floats per sample, so a batch of
+    /// 5 runs forward and input gradient in 5 chunks and the weight gradient in chunks of 3 and 2:
+    /// both must give what the samples give one by one.
+    func testConv2dChunksAgreeWithSampleBySample() throws {
+        let (batch, inputCount) = (5, 43 * 8 * 64)
+        let store = ParameterStore()
+        let layer = Conv2d(store: store, name: "conv", input: (43, 8, 64), outputChannels: 2, kernel: (5, 5), stride: (2, 2),
+                           maxBatch: batch)
+        store.seal()
+        var random = SplitMix64(seed: 11)
+        for i in 0 ..< store.parameterCount { store.parameters[i] = Float.random(in: -0.1 ... 0.1, using: &random) }
+        let x = (0 ..< batch * inputCount).map { _ in Float.random(in: -1 ... 1, using: &random) }
+        let outputCount = layer.outputCount
+        let dy = (0 ..< batch * outputCount).map { _ in Float.random(in: -1 ... 1, using: &random) }
+
+        func run(_ range: Range<Int>) throws -> (y: [Float], dx: [Float], gradients: [Float]) {
+            var y = [Float](repeating: 0, count: range.count * outputCount)
+            var dx = [Float](repeating: 0, count: range.count * inputCount)
+            store.zeroGradients()
+            try x[range.lowerBound * inputCount ..< range.upperBound * inputCount].withUnsafeBufferPointer { input in
+                try dy[range.lowerBound * outputCount ..< range.upperBound * outputCount].withUnsafeBufferPointer { gradient in
+                    try y.withUnsafeMutableBufferPointer { output in
+                        try dx.withUnsafeMutableBufferPointer { inputGradient in
+                            try layer.forward(input.baseAddress!, output.baseAddress!, batch: range.count, mode: .training)
+                            try layer.backward(input: input.baseAddress!, output: output.baseAddress!, outputGradient: gradient.baseAddress!,
+                                               inputGradient: inputGradient.baseAddress!, batch: range.count,
+                                               accumulateParameterGradients: true)
+                        }
+                    }
+                }
+            }
+            return (y, dx, Array(store.gradients))
+        }
+
+        let whole = try run(0 ..< batch)
+        var gradientSum = [Float](repeating: 0, count: store.parameterCount)
+        for sample in 0 ..< batch {
+            let alone = try run(sample ..< sample + 1)
+            XCTAssertEqual(Array(whole.y[sample * outputCount ..< (sample + 1) * outputCount]), alone.y, "output of sample \(sample)")
+            XCTAssertEqual(Array(whole.dx[sample * inputCount ..< (sample + 1) * inputCount]), alone.dx, "input gradient of sample \(sample)")
+            for i in gradientSum.indices { gradientSum[i] += alone.gradients[i] }
+        }
+        for i in gradientSum.indices {
+            XCTAssertEqual(whole.gradients[i], gradientSum[i], accuracy: 1e-3 * (1 + abs(gradientSum[i])), "parameter gradient \(i)")
+        }
+    }
+
     func testConvTranspose2d() throws {
         try check("ConvTranspose2d 3x3 s(2,1)", batch: 2) {
             ConvTranspose2d(store: $0, name: "deconv", input: (3, 4, 3), outputChannels: 2, output: (5, 4),

@@ -32,7 +32,9 @@ public final class MatGANRun: TrainingRun {
         let local = schedule.localBatchSize
         generator = MatGANNetworks.generator(configuration.model.variant, maxBatch: local)
         critic = MatGANNetworks.critic(configuration.model.variant, maxBatch: local, batchNorm: configuration.criticBatchNorm)
-        averagedGenerator = configuration.emaDecay.map { _ in MatGANNetworks.generator(configuration.model.variant, maxBatch: 1) }
+        averagedGenerator = configuration.emaDecay.map { _ in
+            MatGANNetworks.generator(configuration.model.variant, maxBatch: Self.calibrationBatchSize)
+        }
         // Cosine decay ends at the last planned update: steps, or epochs of one batch per critic update.
         let plannedSteps = configuration.stop.maximumSteps
             ?? configuration.stop.maximumEpochs.map { $0 * schedule.stepsPerEpoch / configuration.criticIterations }
@@ -114,9 +116,27 @@ public final class MatGANRun: TrainingRun {
                 Metric("wasserstein", Double(critic.wassersteinEstimate)), Metric("gradient_penalty", Double(critic.penalty))]
     }
 
-    /// The average generates with the generator's running batch-norm statistics.
-    public func prepareCheckpoint() {
-        _ = averagedGenerator?.store.buffers.update(fromContentsOf: generator.store.buffers)
+    /// The average is checkpointed with batch-norm statistics of its own.
+    public func prepareCheckpoint() throws {
+        try calibrateAverage()
+    }
+
+    /// Passes and samples per pass that re-estimate the average's batch-norm statistics.
+    public static let calibrationBatches = 8, calibrationBatchSize = 256
+
+    /// Re-estimates the batch-norm statistics of ``averagedGenerator`` for its current weights
+    /// from fixed noise, identically on every rank (docs/matgan.md, "Generator weight
+    /// averaging"). The generator's own statistics fit the raw weights, not the average.
+    public func calibrateAverage() throws {
+        guard let averagedGenerator else { return }
+        let seed = derivedSeed(configuration.seed, for: .matganAverageCalibrationNoise)
+        let width = averagedGenerator.inputCount, batch = Self.calibrationBatchSize
+        try averagedGenerator.recalibrateBatchNorm(batches: Self.calibrationBatches, batchSize: batch) { pass, noise in
+            for row in 0 ..< batch {
+                SampleGenerator.fillNoise(UnsafeMutableBufferPointer(rebasing: noise[row * width ..< (row + 1) * width]),
+                                          seed: seed, sampleIndex: pass * batch + row)
+            }
+        }
     }
 
     /// `average ← decay · average + (1 − decay) · generator`, one pass over the flat parameters.

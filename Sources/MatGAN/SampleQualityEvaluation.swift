@@ -120,17 +120,18 @@ public final class SampleQualityEvaluation: RunEvaluation {
     public func evaluate() throws -> [Metric]? {
         var metrics = try measure(run.generator.store, prefix: "")
         if let average = run.averagedGenerator {
+            try run.calibrateAverage()
             let averaged = try measure(average.store, prefix: Self.averagePrefix)
             metrics = metrics.flatMap { raw in averaged.map { raw + $0 } }
         }
         return metrics
     }
 
-    /// The metrics of the generator with `weights`'s parameters and the generator's batch-norm
-    /// statistics (averaged over the ranks, as a checkpoint holds them). Collective.
+    /// The metrics of the generator with `weights`'s parameters and batch-norm statistics
+    /// (averaged over the ranks, as a checkpoint holds them). Collective.
     private func measure(_ weights: ParameterStore, prefix: String) throws -> [Metric]? {
         _ = network.store.parameters.update(fromContentsOf: weights.parameters)
-        _ = network.store.buffers.update(fromContentsOf: run.generator.store.buffers)
+        _ = network.store.buffers.update(fromContentsOf: weights.buffers)
         try DataParallel(world: world).averageBatchNormState([network.store])
         let first = min(blocks.lowerBound * Self.blockSize, sampleCount)
         var shard = GeneratedShard(firstIndex: first, keys: [], chargeNeutral: [], electronegativityBalanced: [])

@@ -14,8 +14,9 @@ public final class BatchNorm: Layer {
     public var backwardDependsOnInput: Bool { true }
     /// Normalised channels (the last axis).
     public let channels: Int
-    /// Running-average decay.
-    public let decay: Float
+    /// Running-average decay; ``Sequential/recalibrateBatchNorm(batches:batchSize:input:)`` changes
+    /// it while it re-estimates the averages.
+    public var decay: Float
     /// Added to the variance.
     public let epsilon: Float
     /// γ, `[channels]`.

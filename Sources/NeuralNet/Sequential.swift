@@ -60,6 +60,30 @@ public final class Sequential {
         for case let layer as BatchNorm in layers { layer.reducer = reducer }
     }
 
+    /// Re-estimates every batch norm's running averages for the current parameters from
+    /// `batches` training-mode forward passes of `batchSize` samples each, `input(pass, buffer)`
+    /// filling a pass's input. Each pass weighs the same (pass k folds in with decay k/(k+1)), so
+    /// the averages become the mean of the passes' moments, as PyTorch's
+    /// `torch.optim.swa_utils.update_bn` does for averaged weights (docs/matgan.md, "Generator
+    /// weight averaging"). Parameters and the layers' decays are left as they were.
+    public func recalibrateBatchNorm(
+        batches: Int, batchSize: Int, input: (Int, UnsafeMutableBufferPointer<Float>) -> Void
+    ) throws {
+        precondition(batches > 0 && (1 ... maxBatch).contains(batchSize),
+                     "recalibrateBatchNorm: \(batches) passes of \(batchSize) with a maximum batch of \(maxBatch)")
+        let norms = layers.compactMap { $0 as? BatchNorm }
+        guard !norms.isEmpty else { return }
+        let decays = norms.map(\.decay)
+        defer { for (norm, decay) in zip(norms, decays) { norm.decay = decay } }
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: batchSize * inputCount)
+        defer { buffer.deallocate() }
+        for pass in 0 ..< batches {
+            for norm in norms { norm.decay = Float(pass) / Float(pass + 1) }
+            input(pass, buffer)
+            try forward(buffer.baseAddress!, batch: batchSize, mode: .training)
+        }
+    }
+
     /// Runs all layers on `batch` samples at `x` (which must stay valid until the matching
     /// backward pass) and returns the output buffer (also ``output``).
     @discardableResult

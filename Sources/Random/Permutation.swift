@@ -12,6 +12,8 @@ public enum SeedPurpose: Sendable, Hashable {
     case matganTrainingNoise
     /// The noise of the fixed sample set a MatGAN run evaluates while it trains.
     case matganEvaluationNoise
+    /// The noise that re-estimates the batch-norm statistics of MatGAN's averaged generator.
+    case matganAverageCalibrationNoise
     /// Each parameter slice's initial weights.
     case weightInitialization(slice: String)
     /// The epoch permutation drawn by ``permutation(count:seed:epoch:)``.
@@ -55,6 +57,7 @@ public enum SeedPurpose: Sendable, Hashable {
         case .matganBatches: "batches"
         case .matganTrainingNoise: "training noise"
         case .matganEvaluationNoise: "evaluation noise"
+        case .matganAverageCalibrationNoise: "average calibration noise"
         case .weightInitialization(let slice): "init." + slice
         case .permutation: "permutation"
         case .randomCompositions: "random-compositions"

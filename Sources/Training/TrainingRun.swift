@@ -29,11 +29,11 @@ public protocol TrainingRun: AnyObject {
     /// One step; returns this replica's metrics, the same names in the same order every step.
     func step() throws -> [Metric]
     /// Brings derived state up to date before a checkpoint (e.g. an averaged network's statistics).
-    func prepareCheckpoint()
+    func prepareCheckpoint() throws
 }
 
 extension TrainingRun {
-    public func prepareCheckpoint() {}
+    public func prepareCheckpoint() throws {}
 }
 
 /// The identity of a training run that its checkpoints record and a resume must match.

@@ -250,7 +250,7 @@ public final class TrainingSession {
     /// parameters and statistics bit for bit, then rank 0 writes the checkpoint. Collective.
     public func writeCheckpoint(_ run: any TrainingRun) throws {
         let parallel = DataParallel(world: world)
-        run.prepareCheckpoint()
+        try run.prepareCheckpoint()
         let progress = run.progress
         for (name, store) in run.networks {
             if let index = store.parameters.firstIndex(where: { !$0.isFinite }) {

@@ -94,7 +94,10 @@ final class PipelineTests: XCTestCase {
             checked += 1
         }
         XCTAssertGreaterThan(checked, updated.count / 2)
-        XCTAssertEqual(try half.read("networks/generator_ema/state", as: Float.self), try half.read("networks/generator/state", as: Float.self))
+        // The average's batch-norm statistics are re-estimated for its own weights.
+        let averageState = try half.read("networks/generator_ema/state", as: Float.self)
+        XCTAssertNotEqual(averageState, try half.read("networks/generator/state", as: Float.self))
+        XCTAssertTrue(averageState.allSatisfy(\.isFinite))
 
         try assertSucceeds(["generate", "--checkpoint", path("ema-half/checkpoint.h5"), "--samples", "50", "--output", path("ema.h5")])
         try assertSucceeds(["generate", "--checkpoint", path("ema-half/checkpoint.h5"), "--samples", "50", "--raw-generator",

@@ -14,7 +14,7 @@ struct MatganDist: ParsableCommand {
             """,
         subcommands: [InfoCommand.self, SelfTestCommand.self, CheckFormulasCommand.self, PrepareCommand.self, ElpasoliteCommand.self,
                       TrainCommand.self, GenerateCommand.self, EvaluateCommand.self, DecodabilityCommand.self, PropertyCommand.self,
-                      ActiveCommand.self, BenchCommand.self]
+                      ActiveCommand.self, CompareRunsCommand.self, BenchCommand.self]
     )
 
     /// Chooses the BLAS kernel set (which may restart the process) before anything else runs.

@@ -6,6 +6,8 @@ import Foundation
 public final class MetricsLog {
     /// The `kind` of the records a ``RunEvaluation`` leaves.
     public static let evaluationKind = "evaluation"
+    /// The log's name in a run directory.
+    public static let fileName = "metrics.jsonl"
 
     private let handle: FileHandle
     /// Where the lines go.

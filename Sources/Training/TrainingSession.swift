@@ -42,7 +42,7 @@ public final class TrainingSession {
     /// `RUN-DIR/checkpoint.h5`.
     public var checkpointPath: String { runDirectory.appendingPathComponent("checkpoint.h5").path }
     /// `RUN-DIR/metrics.jsonl`.
-    public var metricsPath: String { runDirectory.appendingPathComponent("metrics.jsonl").path }
+    public var metricsPath: String { runDirectory.appendingPathComponent(MetricsLog.fileName).path }
 
     /// Rank 0's hold on the run directory.
     private let lock: RunDirectoryLock?

@@ -64,6 +64,25 @@ final class QualityTrackingTests: XCTestCase {
                        "each measure, raw and averaged, against epochs and against time")
         XCTAssertTrue(svg.contains(">decoded (EMA)</text>") && svg.contains("stroke-dasharray"), "the average is drawn dashed")
         XCTAssertTrue(svg.contains("wall-clock seconds"), "a short run's time axis is in seconds")
+
+        // compare-runs: the last evaluation, raw and averaged, as a table row each, and the curves.
+        let comparison = try assertSucceeds(["compare-runs", path("every"), "--plot", path("compare.svg")])
+        let last = try XCTUnwrap(records.last)
+        for (generator, prefix) in [("raw", ""), ("EMA", "ema_")] {
+            let row = try XCTUnwrap(comparison.standardOutput.split(separator: "\n").first { $0.hasPrefix("| every | \(generator) | 5 |") },
+                                    comparison.standardOutput)
+            let neutral = String(format: "%.1f", try number(last, prefix + QualityMeasure.chargeNeutral.rawValue))
+            let distance = String(format: "%.3f", try number(last, prefix + QualityMeasure.elementDistance.rawValue))
+            XCTAssertTrue(row.contains("| \(neutral) |") && row.hasSuffix(" |") && row.contains("| \(distance) |"), String(row))
+        }
+        let curves = try String(contentsOfFile: path("compare.svg"), encoding: .utf8)
+        XCTAssertTrue(XMLParser(data: Data(curves.utf8)).parse(), "compare.svg is not well-formed XML")
+        XCTAssertEqual(curves.components(separatedBy: "<polyline").count - 1, 4 * 2, "four measures, raw and averaged")
+        try FileManager.default.createDirectory(atPath: path("no-evaluations"), withIntermediateDirectories: true)
+        let refused = try CommandRunner.run(["compare-runs", path("every"), path("no-evaluations")])
+        XCTAssertNotEqual(refused.exitCode, 0)
+        XCTAssertTrue(refused.standardError.contains(path("no-evaluations") + "/metrics.jsonl holds no evaluation records"),
+                      refused.standardError)
     }
 
     func testMetricsAreEvaluatesAndTheSameOnOneAndTwoRanks() throws {

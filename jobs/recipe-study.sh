@@ -17,9 +17,9 @@ mkdir -p "$study"
 [[ -f $data ]] || "${launch[@]}" "$bin" prepare --preset mp --output "$data"
 
 # The README's recipe: no batch norm in the critic, He initialisation, Adam at 1e-3 annealed by
-# a cosine to 0. Larger global batches (what 8 and 64 ranks would run with a per-rank batch of
-# 32) scale the rates by sqrt(batch / 32) after a warm-up; their EMA decay is 0.999^(batch/32),
-# so the average spans the same number of samples.
+# a cosine to 0. Larger global batches (what 8 ranks of 32 and 64 ranks of 16 would run) scale
+# the rates by the square-root or linear rule after a warm-up; their EMA decay is
+# 0.999^(batch/32), so the average spans the same number of samples.
 recipe=(--no-critic-batch-norm --init he --critic-lr 1e-3 --generator-lr 1e-3 --lr-decay cosine)
 declare -A rows=(
     [batch32]="--batch-size 32 --ema-decay 0.999 --eval-every 500"

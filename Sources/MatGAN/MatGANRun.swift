@@ -21,6 +21,9 @@ public final class MatGANRun: TrainingRun {
     public let averagedGenerator: Sequential?
     public let trainer: WassersteinGP
     private let batches: EpochBatches
+    /// The generator update count at which the average's statistics were last re-estimated;
+    /// an evaluation and a checkpoint on the same step need only one calibration.
+    private var averageCalibratedAtStep: Int?
 
     /// Builds the networks and optimizers for this rank's share of the global batch.
     public init(configuration: MatGANConfiguration, data: CompositionTrainingSet, world: Communicator) throws {
@@ -91,6 +94,7 @@ public final class MatGANRun: TrainingRun {
     public func restore(counters: [String: Int64]) {
         batches.seek(epoch: Int(counters["epoch", default: 0]), stepInEpoch: Int(counters["step_in_epoch", default: 0]))
         trainer.randomness.update = UInt64(counters["random_update", default: 0])
+        averageCalibratedAtStep = nil
     }
 
     /// The critic ends its layers in LeakyReLU, the generator in ReLU; a fresh average starts
@@ -101,6 +105,7 @@ public final class MatGANRun: TrainingRun {
         if let averagedGenerator {
             MatGANNetworks.initializeGenerator(averagedGenerator.store, configuration.initialization, seed: configuration.seed)
         }
+        averageCalibratedAtStep = nil
     }
 
     /// `criticIterations` critic updates, each on the next real batch, then one generator update.
@@ -128,7 +133,7 @@ public final class MatGANRun: TrainingRun {
     /// from fixed noise, identically on every rank (docs/matgan.md, "Generator weight
     /// averaging"). The generator's own statistics fit the raw weights, not the average.
     public func calibrateAverage() throws {
-        guard let averagedGenerator else { return }
+        guard let averagedGenerator, averageCalibratedAtStep != progress.step else { return }
         let seed = derivedSeed(configuration.seed, for: .matganAverageCalibrationNoise)
         let width = averagedGenerator.inputCount, batch = Self.calibrationBatchSize
         try averagedGenerator.recalibrateBatchNorm(batches: Self.calibrationBatches, batchSize: batch) { pass, noise in
@@ -137,6 +142,7 @@ public final class MatGANRun: TrainingRun {
                                           seed: seed, sampleIndex: pass * batch + row)
             }
         }
+        averageCalibratedAtStep = progress.step
     }
 
     /// `average ← decay · average + (1 − decay) · generator`, one pass over the flat parameters.

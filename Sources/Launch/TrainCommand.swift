@@ -434,8 +434,10 @@ struct TrainCommand: ParsableCommand {
             try session.start(training, policy: runOptions.policy)
             let summary = try session.train(training)
             if world.isRoot {
+                let rate = summary.trainedSteps == 0 ? "no step left to train"
+                    : "\(Int(summary.samplesPerSecond)) samples/s on \(world.size) rank(s)"
                 print("trained \(plan.model.name) to step \(summary.steps) in \(String(format: "%.1f", summary.seconds)) s "
-                      + "(\(Int(summary.samplesPerSecond)) samples/s on \(world.size) rank(s)): \(summary.stopReason)")
+                      + "(\(rate)): \(summary.stopReason)")
                 print("checkpoint: \(session.checkpointPath)")
             }
             return summary

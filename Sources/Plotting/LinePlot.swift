@@ -1,8 +1,8 @@
 import Foundation
 
 /// A minimal SVG line plot: axes with round-number ticks, one polyline per series, a legend.
-/// The y axis starts at 0 (values are counts or densities); the x axis starts at 0 unless some
-/// x is negative. A point whose x or value is not finite is left out of its line.
+/// Each axis spans 0 and the data, in at most six steps of 1, 2, 2.5 or 5 times a power of ten,
+/// so it ends just past the data. A point whose x or value is not finite is left out of its line.
 public struct LinePlot {
     /// One line: its legend name, stroke colour (any SVG colour), one value per x, and whether
     /// it is drawn dashed (e.g. a variant beside the solid line of the same colour).
@@ -59,14 +59,10 @@ public struct LinePlot {
     /// The plot's SVG elements, in a `width` x `height` box at the origin.
     var elements: [String] {
         let width = Self.width, height = Self.height
-        let finiteX = x.filter(\.isFinite)
-        let smallestX = finiteX.min() ?? 0
-        let xMin = smallestX < 0 ? -Self.niceCeiling(-smallestX) : 0
-        let xMax = Self.niceCeiling(finiteX.max() ?? 1)
-        let yMax = Self.niceCeiling(series.flatMap(\.values).filter(\.isFinite).max() ?? 1)
+        let xAxis = Axis(covering: x), yAxis = Axis(covering: series.flatMap(\.values))
         let plotWidth = width - left - right, plotHeight = height - top - bottom
-        func px(_ value: Double) -> Double { left + (value - xMin) / (xMax - xMin) * plotWidth }
-        func py(_ value: Double) -> Double { top + plotHeight - value / yMax * plotHeight }
+        func px(_ value: Double) -> Double { left + (value - xAxis.lower) / (xAxis.upper - xAxis.lower) * plotWidth }
+        func py(_ value: Double) -> Double { top + plotHeight - (value - yAxis.lower) / (yAxis.upper - yAxis.lower) * plotHeight }
         func number(_ value: Double) -> String { String(format: "%.1f", value) }
         func label(_ value: Double) -> String {
             abs(value) >= 1e6 ? String(format: "%gM", value / 1e6) : abs(value) >= 1e3 ? String(format: "%gk", value / 1e3)
@@ -77,14 +73,15 @@ public struct LinePlot {
             "<rect width=\"\(Int(width))\" height=\"\(Int(height))\" fill=\"white\"/>",
             "<text x=\"\(number(left + plotWidth / 2))\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">\(Self.escape(title))</text>",
         ]
-        for tick in 0...5 {
-            let xValue = xMin + (xMax - xMin) * Double(tick) / 5, yValue = yMax * Double(tick) / 5
+        for xValue in xAxis.ticks {
             lines.append("<line x1=\"\(number(px(xValue)))\" y1=\"\(number(top))\" x2=\"\(number(px(xValue)))\" "
                 + "y2=\"\(number(top + plotHeight))\" stroke=\"#e5e5e5\"/>")
-            lines.append("<line x1=\"\(number(left))\" y1=\"\(number(py(yValue)))\" x2=\"\(number(left + plotWidth))\" "
-                + "y2=\"\(number(py(yValue)))\" stroke=\"#e5e5e5\"/>")
             lines.append("<text x=\"\(number(px(xValue)))\" y=\"\(number(top + plotHeight + 18))\" "
                 + "text-anchor=\"middle\">\(label(xValue))</text>")
+        }
+        for yValue in yAxis.ticks {
+            lines.append("<line x1=\"\(number(left))\" y1=\"\(number(py(yValue)))\" x2=\"\(number(left + plotWidth))\" "
+                + "y2=\"\(number(py(yValue)))\" stroke=\"#e5e5e5\"/>")
             lines.append("<text x=\"\(number(left - 8))\" y=\"\(number(py(yValue) + 4))\" text-anchor=\"end\">\(label(yValue))</text>")
         }
         lines.append("<rect x=\"\(number(left))\" y=\"\(number(top))\" width=\"\(number(plotWidth))\" "
@@ -111,6 +108,38 @@ public struct LinePlot {
         guard value > 0 else { return 1 }
         let power = pow(10, (log10(value)).rounded(.down))
         return [1, 2, 2.5, 5, 10].map { $0 * power }.first { $0 >= value }!
+    }
+
+    /// An axis from `lower` to `upper` in `steps` equal steps of a round size.
+    struct Axis {
+        let lower: Double, upper: Double, steps: Int
+
+        /// The shortest axis of at most six steps, each 1, 2, 2.5 or 5 times a power of ten,
+        /// that spans 0 and every finite value (0 to 1 when there is none).
+        init(covering values: [Double]) {
+            let finite = values.filter(\.isFinite)
+            let low = min(finite.min() ?? 0, 0), high = max(finite.max() ?? 1, 0)
+            guard high > low else {
+                (lower, upper, steps) = (0, 1, 5)
+                return
+            }
+            let power = pow(10, log10((high - low) / 6).rounded(.down))
+            // Slack for floating-point error, so that a value on a step is not pushed a step further.
+            let slack = 1e-9
+            for size in [1, 2, 2.5, 5, 10, 20, 25, 50].map({ $0 * power }) {
+                let first = (low / size + slack).rounded(.down), last = (high / size - slack).rounded(.up)
+                if last - first <= 6 {
+                    (lower, upper, steps) = (first * size, last * size, Int(last - first))
+                    return
+                }
+            }
+            preconditionFailure("a step of 50 times a sixth of the range's power of ten spans it in six")
+        }
+
+        /// The tick values, `lower` through `upper`.
+        var ticks: [Double] {
+            (0 ... steps).map { lower + (upper - lower) * Double($0) / Double(steps) }
+        }
     }
 
     private static func escape(_ text: String) -> String {

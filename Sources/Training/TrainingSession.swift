@@ -213,7 +213,7 @@ public final class TrainingSession {
         let seconds = Date().timeIntervalSince(start)
         let steps = run.progress.step - startProgress.step
         logger.info("stopped after step \(run.progress.step): \(stopReason); checkpoint \(checkpointPath)")
-        return TrainingSummary(steps: run.progress.step, seconds: seconds,
+        return TrainingSummary(steps: run.progress.step, trainedSteps: steps, seconds: seconds,
                                samplesPerSecond: Double(steps * run.samplesPerStep) / max(seconds, 1e-9), stopReason: stopReason,
                                signal: signal)
     }
@@ -320,6 +320,8 @@ private struct MetricSums {
 public struct TrainingSummary: Sendable {
     /// Steps done in total (including those before a resume).
     public var steps: Int
+    /// Steps this process trained: 0 when a resumed run had already met its stop condition.
+    public var trainedSteps: Int
     public var seconds: Double
     /// Training samples per second over all ranks, in this run.
     public var samplesPerSecond: Double

@@ -144,8 +144,10 @@ final class QualityTrackingTests: XCTestCase {
         XCTAssertEqual(progress, progress.sorted(), "progress records share the run's clock")
 
         // Nothing left to train: the end of the run was evaluated already.
-        try assertSucceeds(train("resumed", steps: 6, ["--resume"]), ranks: 2)
+        let finished = try assertSucceeds(train("resumed", steps: 6, ["--resume"]), ranks: 2)
         XCTAssertEqual(try evaluations("resumed").compactMap { $0["step"] as? Int }, [2, 4, 6])
+        XCTAssertTrue(finished.standardOutput.contains("to step 6 in") && finished.standardOutput.contains("(no step left to train)"),
+                      finished.standardOutput)
     }
 
     /// Bad numbers for the schedule are among RunDirectoryTests' refused numbers.

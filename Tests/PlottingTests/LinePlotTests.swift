@@ -10,13 +10,25 @@ final class LinePlotTests: XCTestCase {
 
     func testAxisStartsAtZeroForNonNegativeX() {
         let plot = LinePlot(title: "t", xLabel: "x", yLabel: "y", x: [0, 1, 2, 3], series: [("a", "red", [0, 1, 4, 9])])
-        XCTAssertEqual(Array(tickLabels(plot.svg).prefix(6)), ["0", "1", "2", "3", "4", "5"])
+        XCTAssertEqual(Array(tickLabels(plot.svg).prefix(8)), ["0", "0.5", "1", "1.5", "2", "2.5", "3", "x"])
         XCTAssertTrue(plot.svg.contains("points=\"80.0,380.0 "), "the first point sits on the left axis at y = 0")
     }
 
     func testAxisStartsAtANiceFloorForNegativeX() {
         let plot = LinePlot(title: "t", xLabel: "x", yLabel: "y", x: [-3.7, -1, 0.5], series: [("a", "red", [1, 2, 3])])
-        XCTAssertEqual(tickLabels(plot.svg).first, "-5")
+        XCTAssertEqual(tickLabels(plot.svg).first, "-4")
+    }
+
+    /// 30 epochs and 118.2 minutes end their axes at 30 and 120, not at 50 and 200.
+    func testAxesEndAtTheFirstRoundStepPastTheData() {
+        let plot = LinePlot(title: "t", xLabel: "x", yLabel: "y", x: [0, 15, 30], series: [("a", "red", [0, 60, 118.2])])
+        XCTAssertEqual(tickLabels(plot.svg), ["0", "5", "10", "15", "20", "25", "30", "x", "y"], "x ticks, then the axis labels")
+        let yLabels = plot.svg.split(separator: "\n").filter { $0.contains("text-anchor=\"end\">") }
+            .compactMap { $0.split(separator: ">")[1].split(separator: "<").first.map(String.init) }
+        XCTAssertEqual(yLabels, ["0", "20", "40", "60", "80", "100", "120"])
+        XCTAssertTrue(plot.svg.contains("points=\"80.0,380.0 300.0,"), "x = 15 sits half-way across the 440-pixel plot")
+        let negative = LinePlot(title: "t", xLabel: "x", yLabel: "y", x: [0, 1], series: [("a", "red", [-0.3, 0.7])])
+        XCTAssertTrue(negative.svg.contains(">-0.4</text>") && negative.svg.contains(">0.8</text>"), negative.svg)
     }
 
     func testNiceCeiling() {

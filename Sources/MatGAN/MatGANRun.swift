@@ -21,8 +21,9 @@ public final class MatGANRun: TrainingRun {
     public let averagedGenerator: Sequential?
     public let trainer: WassersteinGP
     private let batches: EpochBatches
-    /// The generator update count at which the average's statistics were last re-estimated;
-    /// an evaluation and a checkpoint on the same step need only one calibration.
+    /// The generator update count at which the average's statistics were last re-estimated; an
+    /// evaluation and a checkpoint on the same step need only one. Once training has started, the
+    /// average's weights change only with the count (in `step()`), so the count identifies them.
     private var averageCalibratedAtStep: Int?
 
     /// Builds the networks and optimizers for this rank's share of the global batch.
@@ -94,7 +95,6 @@ public final class MatGANRun: TrainingRun {
     public func restore(counters: [String: Int64]) {
         batches.seek(epoch: Int(counters["epoch", default: 0]), stepInEpoch: Int(counters["step_in_epoch", default: 0]))
         trainer.randomness.update = UInt64(counters["random_update", default: 0])
-        averageCalibratedAtStep = nil
     }
 
     /// The critic ends its layers in LeakyReLU, the generator in ReLU; a fresh average starts
@@ -105,7 +105,6 @@ public final class MatGANRun: TrainingRun {
         if let averagedGenerator {
             MatGANNetworks.initializeGenerator(averagedGenerator.store, configuration.initialization, seed: configuration.seed)
         }
-        averageCalibratedAtStep = nil
     }
 
     /// `criticIterations` critic updates, each on the next real batch, then one generator update.

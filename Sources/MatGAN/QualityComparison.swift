@@ -47,13 +47,16 @@ public struct QualityComparison {
                      "|---|---|---:|---:|---:|" + String(repeating: "---:|", count: Self.tableMeasures.count)]
         for run in runs {
             guard let last = run.records.last else { continue }
+            func field(_ name: String, _ format: (Double) -> String) -> String {
+                SampleQualityEvaluation.number(last, name).map(format) ?? "–"
+            }
             for prefix in Self.prefixes(of: run) {
                 let values = Self.tableMeasures.map { measure in
-                    Self.number(last, prefix + measure.rawValue).map { measure.isPercent ? String(format: "%.1f", $0) : String(format: "%.3f", $0) } ?? "–"
+                    field(prefix + measure.rawValue) { String(format: measure.isPercent ? "%.1f" : "%.3f", $0) }
                 }
-                lines.append("| \(run.name) | \(prefix.isEmpty ? "raw" : "EMA") | \(Self.number(last, "step").map { String(Int($0)) } ?? "–") | "
-                             + "\(Self.number(last, "epoch").map { String(format: "%.2f", $0) } ?? "–") | "
-                             + "\(Self.number(last, "elapsed_seconds").map { String(format: "%.1f", $0 / 60) } ?? "–") | "
+                lines.append("| \(run.name) | \(prefix.isEmpty ? "raw" : "EMA") | \(field("step") { String(Int($0)) }) | "
+                             + "\(field("epoch") { String(format: "%.2f", $0) }) | "
+                             + "\(field("elapsed_seconds") { String(format: "%.1f", $0 / 60) }) | "
                              + values.joined(separator: " | ") + " |")
             }
         }
@@ -72,7 +75,9 @@ public struct QualityComparison {
     public var svg: String {
         // One x axis for all runs: each run's points sit in its own stretch, NaN elsewhere, and a
         // line joins only its finite points.
-        let minutes = runs.flatMap { run in run.records.map { (Self.number($0, "elapsed_seconds") ?? .nan) / 60 } }
+        let minutes = runs.flatMap { run in
+            run.records.map { (SampleQualityEvaluation.number($0, "elapsed_seconds") ?? .nan) / 60 }
+        }
         let plots = Self.plotMeasures.map { panel in
             var series: [LinePlot.Series] = []
             var offset = 0
@@ -81,7 +86,7 @@ public struct QualityComparison {
                 for prefix in Self.prefixes(of: run) {
                     var values = [Double](repeating: .nan, count: minutes.count)
                     for (position, record) in run.records.enumerated() {
-                        values[offset + position] = Self.number(record, prefix + panel.measure.rawValue) ?? .nan
+                        values[offset + position] = SampleQualityEvaluation.number(record, prefix + panel.measure.rawValue) ?? .nan
                     }
                     series.append(.init(name: run.name + (prefix.isEmpty ? "" : " (EMA)"), color: color, values: values,
                                         dashed: !prefix.isEmpty))
@@ -95,11 +100,6 @@ public struct QualityComparison {
 
     /// The raw generator's prefix, and the average's when the run evaluated one.
     private static func prefixes(of run: Run) -> [String] {
-        let averaged = run.records.contains { $0[SampleQualityEvaluation.averagePrefix + QualityMeasure.decoded.rawValue] is NSNumber }
-        return averaged ? ["", SampleQualityEvaluation.averagePrefix] : [""]
-    }
-
-    private static func number(_ record: [String: Any], _ name: String) -> Double? {
-        (record[name] as? NSNumber)?.doubleValue
+        SampleQualityEvaluation.measuredAverage(run.records) ? ["", SampleQualityEvaluation.averagePrefix] : [""]
     }
 }

@@ -31,7 +31,7 @@ public struct QualityPlot {
         // Wall-clock time in the unit that keeps the tick labels short.
         let longest = seconds.filter(\.isFinite).max() ?? 0
         let (unit, scale) = longest >= 7200 ? ("hours", 3600.0) : longest >= 120 ? ("minutes", 60.0) : ("seconds", 1.0)
-        let hasAverage = records.contains { $0[SampleQualityEvaluation.averagePrefix + QualityMeasure.decoded.rawValue] != nil }
+        let hasAverage = SampleQualityEvaluation.measuredAverage(records)
         var plots: [LinePlot] = []
         for panel in Self.panels {
             var series: [LinePlot.Series] = []
@@ -52,6 +52,6 @@ public struct QualityPlot {
 
     /// The numbers of field `name`, NaN where a record lacks it (or holds `null`).
     private func column(_ name: String) -> [Double] {
-        records.map { ($0[name] as? NSNumber)?.doubleValue ?? .nan }
+        records.map { SampleQualityEvaluation.number($0, name) ?? .nan }
     }
 }

@@ -78,6 +78,17 @@ public final class SampleQualityEvaluation: RunEvaluation {
     /// The prefix of the moving average's metrics.
     public static let averagePrefix = "ema_"
 
+    /// Field `name` of an evaluation record read back from `metrics.jsonl`; nil where the record
+    /// lacks it or holds `null`.
+    static func number(_ record: [String: Any], _ name: String) -> Double? {
+        (record[name] as? NSNumber)?.doubleValue
+    }
+
+    /// Whether the records measured a moving average beside the generator.
+    static func measuredAverage(_ records: [[String: Any]]) -> Bool {
+        records.contains { $0[averagePrefix + QualityMeasure.decoded.rawValue] != nil }
+    }
+
     public let interval: Int
     /// Samples per evaluation, over all ranks.
     public let sampleCount: Int

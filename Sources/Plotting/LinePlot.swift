@@ -123,17 +123,19 @@ public struct LinePlot {
                 (lower, upper, steps) = (0, 1, 5)
                 return
             }
-            let power = pow(10, log10((high - low) / 6).rounded(.down))
+            // Smaller sizes than a sixth of the range need more than six steps; from the first round
+            // size above it, the next round sizes until six steps cover the data.
+            var size = LinePlot.niceCeiling((high - low) / 6)
             // Slack for floating-point error, so that a value on a step is not pushed a step further.
             let slack = 1e-9
-            for size in [1, 2, 2.5, 5, 10, 20, 25, 50].map({ $0 * power }) {
+            while true {
                 let first = (low / size + slack).rounded(.down), last = (high / size - slack).rounded(.up)
                 if last - first <= 6 {
                     (lower, upper, steps) = (first * size, last * size, Int(last - first))
                     return
                 }
+                size = LinePlot.niceCeiling(size * 1.01)
             }
-            preconditionFailure("a step of 50 times a sixth of the range's power of ten spans it in six")
         }
 
         /// The tick values, `lower` through `upper`.
